@@ -1,0 +1,74 @@
+"""Shared fixtures: a clean cache per test, users and API clients per role."""
+import pytest
+from django.contrib.auth.models import Group
+from django.core.cache import caches
+from rest_framework.authtoken.models import Token
+from rest_framework.test import APIClient
+
+from ops_metrics.constants import ADMINS_GROUP, READERS_GROUP
+from staff.factories import UserFactory
+
+
+@pytest.fixture(autouse=True)
+def _clean_caches():
+    """Every test starts with empty caches (the test Redis database is flushed)."""
+    for cache in caches.all():
+        cache.clear()
+    yield
+    for cache in caches.all():
+        cache.clear()
+
+
+def _user_in(group_name: str | None, username: str):
+    user = UserFactory(username=username)
+    if group_name:
+        user.groups.add(Group.objects.get(name=group_name))
+    return user
+
+
+@pytest.fixture
+def admin_user(db):
+    """A member of "Ops admins" (ops.read and ops.admin)."""
+    return _user_in(ADMINS_GROUP, "ops_admin_user")
+
+
+@pytest.fixture
+def reader_user(db):
+    """A member of "Ops readers" (ops.read only)."""
+    return _user_in(READERS_GROUP, "ops_reader_user")
+
+
+@pytest.fixture
+def plain_user(db):
+    """An authenticated user with no ops permission."""
+    return _user_in(None, "plain_user")
+
+
+def _token_client(user) -> APIClient:
+    client = APIClient()
+    client.credentials(HTTP_AUTHORIZATION=f"Token {Token.objects.create(user=user).key}")
+    return client
+
+
+@pytest.fixture
+def admin_client_api(admin_user) -> APIClient:
+    """Token-authenticated client of an ops admin."""
+    return _token_client(admin_user)
+
+
+@pytest.fixture
+def reader_client_api(reader_user) -> APIClient:
+    """Token-authenticated client of an ops reader."""
+    return _token_client(reader_user)
+
+
+@pytest.fixture
+def plain_client_api(plain_user) -> APIClient:
+    """Token-authenticated client of a user without ops permissions."""
+    return _token_client(plain_user)
+
+
+@pytest.fixture
+def anonymous_client_api() -> APIClient:
+    """A client with no credentials."""
+    return APIClient()

@@ -1,0 +1,17 @@
+"""App settings, read at access time so tests and deployments can override them."""
+from django.conf import settings
+
+
+def metrics_database() -> str:
+    """Database alias the metrics queries read from (a read replica, say)."""
+    return getattr(settings, "OPS_METRICS_DATABASE", "default")
+
+
+def currency() -> str:
+    """ISO 4217 code reported beside revenue figures."""
+    return getattr(settings, "OPS_METRICS_CURRENCY", "USD")
+
+
+def cache_alias() -> str:
+    """Django cache alias the metrics and the config are cached in."""
+    return getattr(settings, "OPS_METRICS_CACHE", "default")

@@ -1,0 +1,107 @@
+"""OpsConfig (one row), the append-only OpsAuditLog, and the ops.read / ops.admin permissions."""
+from django.conf import settings
+from django.core.exceptions import ValidationError
+from django.core.validators import MaxValueValidator, MinValueValidator
+from django.db import models
+from django.utils import timezone
+
+from ops_metrics.constants import RESOURCE_DASHBOARD_METRICS, AuditAction
+
+TARGET_VALIDATORS = [MinValueValidator(1), MaxValueValidator(24 * 365)]
+
+
+def default_timezone() -> str:
+    """The business timezone a new config starts with: the project's TIME_ZONE."""
+    return settings.TIME_ZONE
+
+
+def validate_timezone(value: str) -> None:
+    """Reject names that zoneinfo does not know."""
+    from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+    try:
+        ZoneInfo(value)
+    except (ZoneInfoNotFoundError, ValueError) as exc:
+        raise ValidationError(f"{value!r} is not an IANA timezone name.") from exc
+
+
+class OpsConfig(models.Model):
+    """The single row of settings an operations admin can change at run time."""
+
+    SINGLETON_PK = 1
+
+    metrics_cache_ttl_seconds = models.PositiveIntegerField(
+        default=300, validators=[MaxValueValidator(86400)], help_text="0 turns caching off."
+    )
+    sla_at_risk_buffer_minutes = models.PositiveIntegerField(
+        default=60, validators=[MaxValueValidator(10080)],
+        help_text="An unmet target due within this many minutes is at risk.",
+    )
+    timezone = models.CharField(
+        max_length=64, default=default_timezone, validators=[validate_timezone],
+        help_text="IANA name of the business timezone that days, weeks and months are counted in.",
+    )
+    critical_response_hours = models.PositiveIntegerField(default=1, validators=TARGET_VALIDATORS)
+    critical_resolution_hours = models.PositiveIntegerField(default=4, validators=TARGET_VALIDATORS)
+    high_response_hours = models.PositiveIntegerField(default=4, validators=TARGET_VALIDATORS)
+    high_resolution_hours = models.PositiveIntegerField(default=24, validators=TARGET_VALIDATORS)
+    medium_response_hours = models.PositiveIntegerField(default=8, validators=TARGET_VALIDATORS)
+    medium_resolution_hours = models.PositiveIntegerField(default=48, validators=TARGET_VALIDATORS)
+    low_response_hours = models.PositiveIntegerField(default=24, validators=TARGET_VALIDATORS)
+    low_resolution_hours = models.PositiveIntegerField(default=72, validators=TARGET_VALIDATORS)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        verbose_name = "ops configuration"
+        verbose_name_plural = "ops configuration"
+        permissions = [
+            ("read", "Can view the ops dashboard metrics"),
+            ("admin", "Can view every ops dashboard metric, revenue included"),
+        ]
+
+    def __str__(self) -> str:
+        return "Ops configuration"
+
+    def save(self, *args, **kwargs) -> None:
+        self.pk = self.SINGLETON_PK
+        super().save(*args, **kwargs)
+
+    def delete(self, *args, **kwargs):
+        raise ValidationError("The ops configuration cannot be deleted.")
+
+    def sla_targets(self) -> dict[str, tuple[int, int]]:
+        """(response hours, resolution hours) per priority."""
+        from complaints.models import ComplaintPriority
+
+        return {
+            p: (getattr(self, f"{p}_response_hours"), getattr(self, f"{p}_resolution_hours"))
+            for p in ComplaintPriority.values
+        }
+
+
+class OpsAuditLog(models.Model):
+    """One row per metrics request, allowed or refused; never changed after it is written."""
+
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="ops_audit_logs"
+    )
+    staff = models.ForeignKey("staff.Staff", null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
+    action = models.CharField(max_length=32, choices=AuditAction.choices)
+    resource_type = models.CharField(max_length=64, default=RESOURCE_DASHBOARD_METRICS)
+    period = models.CharField(max_length=16, blank=True)
+    include = models.JSONField(default=list, blank=True, help_text="The metric groups asked for.")
+    ip_address = models.GenericIPAddressField(null=True, blank=True)
+    created_at = models.DateTimeField(default=timezone.now, db_index=True)
+
+    class Meta:
+        ordering = ["-created_at", "-id"]
+        verbose_name = "ops audit log entry"
+        verbose_name_plural = "ops audit log"
+
+    def __str__(self) -> str:
+        return f"{self.created_at:%Y-%m-%d %H:%M:%S} {self.user_id} {self.action}"
+
+    def save(self, *args, **kwargs) -> None:
+        if not self._state.adding:
+            raise ValidationError("Audit log entries are append-only.")
+        super().save(*args, **kwargs)

@@ -1,0 +1,2 @@
+"""Routes of the ops API."""
+urlpatterns: list = []

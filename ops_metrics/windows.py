@@ -1,0 +1,89 @@
+"""Period and comparison windows in the business timezone: pure functions, no ORM."""
+import calendar
+from dataclasses import dataclass
+from datetime import date, datetime, time, timedelta
+from zoneinfo import ZoneInfo
+
+from ops_metrics.constants import Period
+
+
+@dataclass(frozen=True)
+class Window:
+    """A half-open interval [start, end); start is None for "no lower bound"."""
+
+    start: datetime | None
+    end: datetime
+
+
+@dataclass(frozen=True)
+class Windows:
+    """Every window one computation needs, all taken from the same `now`."""
+
+    now: datetime
+    tz: ZoneInfo
+    period: Window
+    today: Window
+    week: Window
+    month: Window
+    comparison_current: Window
+    comparison_previous: Window
+
+    @property
+    def local_date(self) -> date:
+        """The business-local date of `now`."""
+        return self.now.astimezone(self.tz).date()
+
+
+def local_midnight(day: date, tz: ZoneInfo) -> datetime:
+    """00:00 of `day` in `tz` (an aware datetime)."""
+    return datetime.combine(day, time.min, tzinfo=tz)
+
+
+def _at(day: date, wall_clock: time, tz: ZoneInfo) -> datetime:
+    return datetime.combine(day, wall_clock, tzinfo=tz)
+
+
+def _previous_month_end(local_now: datetime, wall_clock: time, tz: ZoneInfo) -> datetime:
+    """The same day and time in the previous month, clipped to that month's end."""
+    first_of_month = local_now.date().replace(day=1)
+    previous_month_last_day = first_of_month - timedelta(days=1)
+    days_in_previous = calendar.monthrange(previous_month_last_day.year, previous_month_last_day.month)[1]
+    if local_now.day > days_in_previous:
+        return local_midnight(first_of_month, tz)
+    return _at(previous_month_last_day.replace(day=local_now.day), wall_clock, tz)
+
+
+def build_windows(*, period: str, now: datetime, tz: ZoneInfo) -> Windows:
+    """All windows for `period` at `now` (aware), in business timezone `tz`."""
+    local_now = now.astimezone(tz)
+    today = local_now.date()
+    wall_clock = local_now.time()
+    monday = today - timedelta(days=today.weekday())
+    first = today.replace(day=1)
+
+    today_window = Window(local_midnight(today, tz), now)
+    week_window = Window(local_midnight(monday, tz), now)
+    month_window = Window(local_midnight(first, tz), now)
+
+    if period == Period.TODAY:
+        yesterday = today - timedelta(days=1)
+        current = today_window
+        previous = Window(local_midnight(yesterday, tz), _at(yesterday, wall_clock, tz))
+    elif period == Period.WEEK:
+        current = week_window
+        previous = Window(local_midnight(monday - timedelta(days=7), tz), _at(today - timedelta(days=7), wall_clock, tz))
+    else:  # month, and all (which compares months)
+        previous_first = (first - timedelta(days=1)).replace(day=1)
+        current = month_window
+        previous = Window(local_midnight(previous_first, tz), _previous_month_end(local_now, wall_clock, tz))
+
+    period_window = {
+        Period.TODAY: today_window,
+        Period.WEEK: week_window,
+        Period.MONTH: month_window,
+        Period.ALL: Window(None, now),
+    }[Period(period)]
+    return Windows(
+        now=now, tz=tz, period=period_window, today=today_window, week=week_window, month=month_window,
+        comparison_current=current, comparison_previous=previous,
+    )
