@@ -1,7 +1,7 @@
 """Period and comparison windows in the business timezone: pure functions, no ORM."""
 import calendar
 from dataclasses import dataclass
-from datetime import date, datetime, time, timedelta
+from datetime import UTC, date, datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
 from ops_metrics.constants import Period
@@ -9,7 +9,7 @@ from ops_metrics.constants import Period
 
 @dataclass(frozen=True)
 class Window:
-    """A half-open interval [start, end); start is None for "no lower bound"."""
+    """A half-open interval [start, end) in UTC; start is None for "no lower bound"."""
 
     start: datetime | None
     end: datetime
@@ -35,12 +35,15 @@ class Windows:
 
 
 def local_midnight(day: date, tz: ZoneInfo) -> datetime:
-    """00:00 of `day` in `tz` (an aware datetime)."""
-    return datetime.combine(day, time.min, tzinfo=tz)
+    """The first instant of `day` in `tz`, in UTC."""
+    return _at(day, time.min, tz)
 
 
 def _at(day: date, wall_clock: time, tz: ZoneInfo) -> datetime:
-    return datetime.combine(day, wall_clock, tzinfo=tz)
+    # Through UTC: an aware datetime sharing `tz` compares by wall clock, and a wall-clock time
+    # skipped by a spring-forward gap must become a real instant (zoneinfo reads it with the
+    # pre-gap offset, so 02:30 on a 02:00->03:00 day is 03:30 local, keeping elapsed time alike).
+    return datetime.combine(day, wall_clock, tzinfo=tz).astimezone(UTC)
 
 
 def _previous_month_end(local_now: datetime, wall_clock: time, tz: ZoneInfo) -> datetime:
@@ -54,7 +57,9 @@ def _previous_month_end(local_now: datetime, wall_clock: time, tz: ZoneInfo) -> 
 
 
 def build_windows(*, period: str, now: datetime, tz: ZoneInfo) -> Windows:
-    """All windows for `period` at `now` (aware), in business timezone `tz`."""
+    """All windows for `period` at `now` (aware), in business timezone `tz`; ValueError for an unknown period."""
+    period = Period(period)
+    now = now.astimezone(UTC)
     local_now = now.astimezone(tz)
     today = local_now.date()
     wall_clock = local_now.time()
@@ -82,7 +87,7 @@ def build_windows(*, period: str, now: datetime, tz: ZoneInfo) -> Windows:
         Period.WEEK: week_window,
         Period.MONTH: month_window,
         Period.ALL: Window(None, now),
-    }[Period(period)]
+    }[period]
     return Windows(
         now=now, tz=tz, period=period_window, today=today_window, week=week_window, month=month_window,
         comparison_current=current, comparison_previous=previous,
