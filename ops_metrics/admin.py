@@ -1,0 +1,59 @@
+"""Admin: the one OpsConfig row (editable) and the audit log (read-only)."""
+from django.contrib import admin
+from django.core.exceptions import PermissionDenied
+from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
+from django.urls import reverse
+
+from ops_metrics.config import get_ops_config
+from ops_metrics.models import OpsAuditLog, OpsConfig
+
+
+@admin.register(OpsConfig)
+class OpsConfigAdmin(admin.ModelAdmin):
+    """The single configuration row: the list goes straight to it; it can be changed, never added twice or deleted."""
+
+    fieldsets = [
+        (None, {"fields": ["timezone", "metrics_cache_ttl_seconds", "sla_at_risk_buffer_minutes"]}),
+        ("SLA targets (hours)", {"fields": [
+            ("critical_response_hours", "critical_resolution_hours"),
+            ("high_response_hours", "high_resolution_hours"),
+            ("medium_response_hours", "medium_resolution_hours"),
+            ("low_response_hours", "low_resolution_hours"),
+        ]}),
+    ]
+
+    def has_add_permission(self, request: HttpRequest) -> bool:
+        return super().has_add_permission(request) and not OpsConfig.objects.exists()
+
+    def has_delete_permission(self, request: HttpRequest, obj: OpsConfig | None = None) -> bool:
+        return False
+
+    def changelist_view(self, request: HttpRequest, extra_context: dict | None = None) -> HttpResponse:
+        if not self.has_view_or_change_permission(request):
+            raise PermissionDenied
+        config = get_ops_config()
+        opts = self.model._meta
+        return HttpResponseRedirect(reverse(f"admin:{opts.app_label}_{opts.model_name}_change", args=[config.pk]))
+
+
+@admin.register(OpsAuditLog)
+class OpsAuditLogAdmin(admin.ModelAdmin):
+    """The audit trail, newest first: filterable and searchable, never added to, changed or deleted here."""
+
+    list_display = ["created_at", "user", "staff", "action", "period", "include", "ip_address"]
+    list_filter = ["action", ("user", admin.RelatedOnlyFieldListFilter), ("created_at", admin.DateFieldListFilter)]
+    search_fields = ["user__username", "ip_address", "period"]
+    date_hierarchy = "created_at"
+    ordering = ["-created_at", "-id"]
+    list_select_related = ["user", "staff"]
+    readonly_fields = [field.name for field in OpsAuditLog._meta.fields]
+    show_full_result_count = False
+
+    def has_add_permission(self, request: HttpRequest) -> bool:
+        return False
+
+    def has_change_permission(self, request: HttpRequest, obj: OpsAuditLog | None = None) -> bool:
+        return False
+
+    def has_delete_permission(self, request: HttpRequest, obj: OpsAuditLog | None = None) -> bool:
+        return False

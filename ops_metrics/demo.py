@@ -1,0 +1,374 @@
+"""Demo and load data: deterministic staff, bookings and complaints, and the two demo users."""
+import math
+import random
+from array import array
+from bisect import bisect
+from collections.abc import Iterable, Iterator, Sequence
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from decimal import Decimal
+from itertools import accumulate, islice
+
+from django.contrib.auth import get_user_model
+from django.contrib.auth.models import Group, Permission
+from django.db import connections, models, router, transaction
+from django.utils import timezone
+from rest_framework.authtoken.models import Token
+from tqdm import tqdm
+
+from bookings.models import Booking, BookingStatus, PaymentStatus
+from complaints.models import Complaint, ComplaintPriority, ComplaintStatus
+from complaints.services import sla_due_times
+from ops_metrics.cache import invalidate_metrics_cache
+from ops_metrics.config import get_ops_config
+from ops_metrics.constants import ADMINS_GROUP, READERS_GROUP
+from staff.models import Staff
+
+BATCH_SIZE = 50_000
+MAX_SEED = 2**32
+
+FIRST_NAMES = (
+    "Ada", "Ben", "Chloe", "Dev", "Elena", "Farah", "Gus", "Hana", "Ivan", "Jade", "Kofi", "Lena", "Mateo",
+    "Nora", "Omar", "Priya", "Quinn", "Rosa", "Sami", "Tara", "Umar", "Vera", "Wes", "Xia", "Yusuf", "Zoe",
+)
+LAST_NAMES = (
+    "Adler", "Brooks", "Costa", "Dubois", "Evans", "Fischer", "Garcia", "Hughes", "Ito", "Jensen", "Khan",
+    "Larsen", "Moreau", "Novak", "Okafor", "Patel", "Quist", "Rossi", "Silva", "Tanaka", "Ueda", "Vogel",
+    "Walsh", "Xu", "Young", "Zimmer",
+)
+SUBJECTS = (
+    "Technician arrived late", "Job left unfinished", "Charged twice", "Damage to property", "Rude staff member",
+    "Booking cancelled without notice", "Wrong service performed", "Refund not received", "No-show",
+    "Poor quality of work", "Invoice incorrect", "Could not reach support", "Follow-up visit missed",
+)
+PRIORITY_WEIGHTS = {
+    ComplaintPriority.LOW: 35, ComplaintPriority.MEDIUM: 35, ComplaintPriority.HIGH: 20, ComplaintPriority.CRITICAL: 10,
+}
+DEMO_USERS = (
+    # username, group, staff name, may use the Django admin
+    ("ops_admin", ADMINS_GROUP, "Ops Admin (demo)", True),
+    ("ops_reader", READERS_GROUP, "Ops Reader (demo)", False),
+)
+# Lets the demo admin review the audit log and edit the config in Django admin (the groups stay as SPEC §2 says).
+DEMO_ADMIN_SITE_PERMISSIONS = ("view_opsauditlog", "view_opsconfig", "change_opsconfig")
+
+BOOKING_FIELDS = (
+    "reference", "customer_name", "status", "payment_status", "total_amount", "assigned_staff_id",
+    "scheduled_for", "created_at", "updated_at",
+)
+COMPLAINT_FIELDS = (
+    "booking_id", "subject", "priority", "status", "assigned_to_id", "created_at", "response_due_at",
+    "resolution_due_at", "first_response_at", "resolved_at", "updated_at",
+)
+
+
+class SeedError(ValueError):
+    """The demo data cannot be loaded as asked."""
+
+
+@dataclass(frozen=True)
+class SeedSummary:
+    """What one seeding run loaded."""
+
+    staff: int
+    bookings: int
+    complaints: int
+
+
+@dataclass(frozen=True)
+class DemoCredentials:
+    """A demo login and its API token."""
+
+    username: str
+    group: str
+    password: str
+    token: str
+
+
+def booking_reference_prefix(*, seed: int) -> str:
+    """Prefix of every booking reference a seed generates (references are prefix + zero-padded index)."""
+    return f"DM{seed:x}-"
+
+
+def seed_demo_data(
+    *,
+    bookings: int,
+    complaints: int,
+    staff: int,
+    days: int,
+    seed: int,
+    now: datetime,
+    flush: bool = False,
+    only_if_empty: bool = False,
+    progress: bool = False,
+) -> SeedSummary | None:
+    """Load generated rows; every value is a function of (seed, now, sizes, OpsConfig SLA targets).
+
+    Returns None when `only_if_empty` is set and bookings already exist.
+    """
+    if min(bookings, complaints, staff) < 0 or days < 1 or not 0 <= seed < MAX_SEED:
+        raise SeedError("Sizes must be >= 0, days >= 1 and 0 <= seed < 2**32.")
+    if timezone.is_naive(now):
+        raise SeedError("`now` must be timezone-aware.")
+    using = router.db_for_write(Booking)
+    if only_if_empty and Booking.objects.using(using).exists():
+        return None
+    prefix = booking_reference_prefix(seed=seed)
+    rng = random.Random(seed)
+    config = get_ops_config()
+    span_seconds = days * 86400
+    loaded_at = timezone.now()
+    with transaction.atomic(using=using):
+        if flush:
+            _flush(using=using)
+        elif bookings and Booking.objects.using(using).filter(reference__startswith=prefix).exists():
+            raise SeedError(f"Bookings of seed {seed} already exist; use --flush or another --seed.")
+        staff_ids = [
+            s.pk for s in Staff.objects.using(using).bulk_create(_staff(rng=rng, count=staff), batch_size=1000)
+        ]
+        staff_picker = _weighted_picker(rng=rng, values=staff_ids)
+        booking_ages = array("l")
+        _load(
+            model=Booking,
+            fields=BOOKING_FIELDS,
+            rows=_booking_rows(
+                rng=rng, count=bookings, span_seconds=span_seconds, now=now, prefix=prefix,
+                pick_staff=staff_picker, ages=booking_ages, updated_at=loaded_at,
+            ),
+            total=bookings,
+            using=using,
+            progress=progress,
+        )
+        booking_ids = list(
+            Booking.objects.using(using).filter(reference__startswith=prefix)
+            .order_by("reference").values_list("pk", flat=True)
+        )
+        targets = {
+            priority: tuple(due - now for due in sla_due_times(priority=priority, created_at=now))
+            for priority in ComplaintPriority.values
+        }
+        _load(
+            model=Complaint,
+            fields=COMPLAINT_FIELDS,
+            rows=_complaint_rows(
+                rng=rng, count=complaints, span_seconds=span_seconds, now=now, targets=targets,
+                at_risk_buffer=timedelta(minutes=config.sla_at_risk_buffer_minutes), booking_ids=booking_ids,
+                booking_ages=booking_ages, pick_staff=staff_picker, updated_at=loaded_at,
+            ),
+            total=complaints,
+            using=using,
+            progress=progress,
+        )
+    _analyze(using=using)
+    invalidate_metrics_cache()
+    return SeedSummary(staff=len(staff_ids), bookings=bookings, complaints=complaints)
+
+
+def ensure_demo_users(*, password: str) -> list[DemoCredentials]:
+    """Create or update `ops_admin` and `ops_reader` with this password, a Staff row and an API token each."""
+    user_model = get_user_model()
+    admin_site_permissions = Permission.objects.filter(
+        content_type__app_label="ops", codename__in=DEMO_ADMIN_SITE_PERMISSIONS
+    )
+    credentials = []
+    with transaction.atomic():
+        for username, group_name, staff_name, uses_admin_site in DEMO_USERS:
+            user, _ = user_model.objects.get_or_create(
+                username=username, defaults={"email": f"{username}@example.com"}
+            )
+            user.set_password(password)
+            user.is_active = True
+            user.is_staff = uses_admin_site
+            user.save()
+            user.groups.add(Group.objects.get(name=group_name))
+            if uses_admin_site:
+                user.user_permissions.add(*admin_site_permissions)
+            Staff.objects.update_or_create(user=user, defaults={"name": staff_name, "is_active": True})
+            token, _ = Token.objects.get_or_create(user=user)
+            credentials.append(
+                DemoCredentials(username=username, group=group_name, password=password, token=token.key)
+            )
+    return credentials
+
+
+def _flush(*, using: str) -> None:
+    connection = connections[using]
+    tables = [connection.ops.quote_name(m._meta.db_table) for m in (Complaint, Booking)]
+    with connection.cursor() as cursor:
+        if connection.vendor == "postgresql":
+            # TRUNCATE refuses to run while deferred FK checks from earlier writes in this transaction are pending.
+            cursor.execute("SET CONSTRAINTS ALL IMMEDIATE")
+            cursor.execute(f"TRUNCATE {', '.join(tables)}")
+            cursor.execute("SET CONSTRAINTS ALL DEFERRED")
+        else:
+            for table in tables:
+                cursor.execute(f"DELETE FROM {table}")
+    # Through the ORM: the audit log's staff link is SET_NULL, which TRUNCATE would not honour.
+    Staff.objects.using(using).all().delete()
+
+
+def _analyze(*, using: str) -> None:
+    connection = connections[using]
+    if connection.vendor != "postgresql":
+        return
+    tables = [connection.ops.quote_name(m._meta.db_table) for m in (Staff, Booking, Complaint)]
+    with connection.cursor() as cursor:
+        cursor.execute(f"ANALYZE {', '.join(tables)}")
+
+
+def _load(
+    *, model: type[models.Model], fields: Sequence[str], rows: Iterable[tuple], total: int, using: str, progress: bool
+) -> None:
+    """COPY on PostgreSQL, bulk_create elsewhere, in batches, with a progress bar."""
+    connection = connections[using]
+    columns = {f.attname: f.column for f in model._meta.concrete_fields}
+    copy_sql = "COPY {} ({}) FROM STDIN".format(
+        connection.ops.quote_name(model._meta.db_table),
+        ", ".join(connection.ops.quote_name(columns[name]) for name in fields),
+    )
+    rows = iter(rows)
+    with tqdm(total=total, desc=model._meta.verbose_name_plural, unit=" rows", disable=not progress) as bar:
+        while batch := list(islice(rows, BATCH_SIZE)):
+            if connection.vendor == "postgresql":
+                with connection.cursor() as cursor, cursor.copy(copy_sql) as copy:
+                    for row in batch:
+                        copy.write_row(row)
+            else:
+                model.objects.using(using).bulk_create([model(**dict(zip(fields, row))) for row in batch])
+            bar.update(len(batch))
+
+
+def _staff(*, rng: random.Random, count: int) -> list[Staff]:
+    combinations = len(FIRST_NAMES) * len(LAST_NAMES)
+    picks = rng.sample(range(combinations), min(count, combinations))
+    names = [f"{FIRST_NAMES[p // len(LAST_NAMES)]} {LAST_NAMES[p % len(LAST_NAMES)]}" for p in picks]
+    names += [f"Temp Staff {i:05d}" for i in range(count - len(names))]
+    # About one in ten has left: their old assignments stay, but they no longer count in the workload.
+    return [Staff(name=name, is_active=rng.random() >= 0.1) for name in names]
+
+
+def _weighted_picker(*, rng: random.Random, values: Sequence[int]):
+    """A function picking one of `values` with uneven, seed-determined weights (None when there are none)."""
+    if not values:
+        return lambda: None
+    cumulative = list(accumulate(rng.uniform(0.3, 1.7) for _ in values))
+    total = cumulative[-1]
+    return lambda: values[min(bisect(cumulative, rng.random() * total), len(values) - 1)]
+
+
+def _age_seconds(*, rng: random.Random, span_seconds: int) -> int:
+    """Seconds before `now`, with a density falling linearly with age: a business that has been growing."""
+    return 1 + int(span_seconds * (1 - math.sqrt(1 - rng.random())))
+
+
+def _choose(rng: random.Random, weighted: Sequence[tuple[str, int]]) -> str:
+    point = rng.random() * sum(weight for _, weight in weighted)
+    for value, weight in weighted:
+        point -= weight
+        if point < 0:
+            return value
+    return weighted[-1][0]
+
+
+def _booking_status(*, rng: random.Random, scheduled_for: datetime, now: datetime) -> str:
+    if scheduled_for > now:
+        weights = ((BookingStatus.PENDING, 35), (BookingStatus.CONFIRMED, 55), (BookingStatus.CANCELLED, 10))
+    elif now - scheduled_for < timedelta(hours=6):
+        weights = ((BookingStatus.IN_PROGRESS, 70), (BookingStatus.COMPLETED, 20), (BookingStatus.CANCELLED, 10))
+    else:
+        weights = ((BookingStatus.COMPLETED, 85), (BookingStatus.CANCELLED, 12), (BookingStatus.IN_PROGRESS, 3))
+    return _choose(rng, weights)
+
+
+PAYMENT_WEIGHTS = {
+    BookingStatus.PENDING: ((PaymentStatus.UNPAID, 1),),
+    BookingStatus.CONFIRMED: ((PaymentStatus.PAID, 60), (PaymentStatus.UNPAID, 40)),
+    BookingStatus.IN_PROGRESS: ((PaymentStatus.PAID, 70), (PaymentStatus.UNPAID, 30)),
+    BookingStatus.COMPLETED: ((PaymentStatus.PAID, 92), (PaymentStatus.UNPAID, 5), (PaymentStatus.REFUNDED, 3)),
+    BookingStatus.CANCELLED: ((PaymentStatus.REFUNDED, 50), (PaymentStatus.UNPAID, 50)),
+}
+
+
+def _booking_rows(
+    *, rng: random.Random, count: int, span_seconds: int, now: datetime, prefix: str, pick_staff,
+    ages: array, updated_at: datetime,
+) -> Iterator[tuple]:
+    width = max(7, len(str(count - 1)))
+    for index in range(count):
+        age = _age_seconds(rng=rng, span_seconds=span_seconds)
+        ages.append(age)
+        created_at = now - timedelta(seconds=age)
+        lead_seconds = min(max(rng.expovariate(1 / (4 * 86400)), 2 * 3600), 30 * 86400)
+        scheduled_for = created_at + timedelta(seconds=int(lead_seconds))
+        status = _booking_status(rng=rng, scheduled_for=scheduled_for, now=now)
+        payment_status = _choose(rng, PAYMENT_WEIGHTS[status])
+        cents = min(max(int(rng.lognormvariate(math.log(12_000), 0.55)), 1_500), 500_000)
+        unassigned = rng.random() < (0.5 if status == BookingStatus.PENDING else 0.08)
+        staff_id = None if unassigned else pick_staff()
+        if status == BookingStatus.PENDING and rng.random() < 0.2:
+            scheduled_for = None
+        yield (
+            f"{prefix}{index:0{width}d}",
+            f"{FIRST_NAMES[rng.randrange(len(FIRST_NAMES))]} {LAST_NAMES[rng.randrange(len(LAST_NAMES))]}",
+            status,
+            payment_status,
+            Decimal(cents).scaleb(-2),
+            staff_id,
+            scheduled_for,
+            created_at,
+            updated_at,
+        )
+
+
+def _complaint_rows(
+    *, rng: random.Random, count: int, span_seconds: int, now: datetime,
+    targets: dict[str, tuple[timedelta, timedelta]], at_risk_buffer: timedelta, booking_ids: Sequence[int],
+    booking_ages: Sequence[int], pick_staff, updated_at: datetime,
+) -> Iterator[tuple]:
+    priorities = list(PRIORITY_WEIGHTS.items())
+    for _ in range(count):
+        priority = _choose(rng, priorities)
+        response_target, resolution_target = targets[priority]
+        subject = SUBJECTS[rng.randrange(len(SUBJECTS))]
+        booking_id = None
+        if rng.random() < 0.005:
+            # At risk: created so that the response is due inside the buffer, and not answered yet.
+            created_at = now - response_target + min(at_risk_buffer, response_target) * rng.uniform(0.1, 0.9)
+            yield (
+                None, subject, priority, ComplaintStatus.OPEN, pick_staff(), created_at,
+                created_at + response_target, created_at + resolution_target, None, None, updated_at,
+            )
+            continue
+        if booking_ids and rng.random() < 0.6:
+            index = rng.randrange(len(booking_ids))
+            booking_id = booking_ids[index]
+            gap = rng.expovariate(1 / (2 * 86400))
+            age = max(1, int(booking_ages[index] - gap))
+        else:
+            age = _age_seconds(rng=rng, span_seconds=span_seconds)
+        created_at = now - timedelta(seconds=age)
+        tracked = rng.random() >= 0.02
+        response_ratio = rng.uniform(0.05, 0.95) if rng.random() < 0.85 else rng.uniform(1.05, 3.0)
+        resolution_ratio = rng.uniform(0.1, 0.95) if rng.random() < 0.8 else rng.uniform(1.05, 2.5)
+        first_response_at = created_at + response_target * response_ratio
+        resolved_at = max(created_at + resolution_target * resolution_ratio, first_response_at + timedelta(minutes=10))
+        # A few are never worked to the end: once past due they are the overdue ones.
+        stalled = rng.random() < 0.08
+        if resolved_at <= now and not stalled:
+            status = ComplaintStatus.CLOSED if rng.random() < 0.65 else ComplaintStatus.RESOLVED
+        else:
+            resolved_at = None
+            if first_response_at > now:
+                first_response_at = None
+                status = ComplaintStatus.OPEN
+            else:
+                overdue = now > created_at + resolution_target
+                escalated = rng.random() < (0.4 if overdue else 0.12)
+                status = ComplaintStatus.ESCALATED if escalated else ComplaintStatus.IN_PROGRESS
+        unassigned = rng.random() < (0.6 if status == ComplaintStatus.OPEN else 0.08)
+        yield (
+            booking_id, subject, priority, status, None if unassigned else pick_staff(), created_at,
+            created_at + response_target if tracked else None,
+            created_at + resolution_target if tracked else None,
+            first_response_at, resolved_at, updated_at,
+        )
