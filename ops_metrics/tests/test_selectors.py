@@ -1,0 +1,158 @@
+"""Selectors: rounding and growth helpers, the SLA target rules edge by edge, the staff workload."""
+from datetime import UTC, datetime, timedelta
+from decimal import Decimal
+from zoneinfo import ZoneInfo
+
+import pytest
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
+
+from bookings.factories import BookingFactory
+from bookings.models import BookingStatus
+from complaints.factories import ComplaintFactory
+from complaints.models import Complaint, ComplaintPriority, ComplaintStatus
+from ops_metrics.selectors import complaint_metrics, growth_rate, hours, money, percentage, rounded, staff_workload
+from ops_metrics.windows import build_windows
+from staff.factories import StaffFactory
+
+NOW = datetime(2026, 11, 18, 12, 0, tzinfo=UTC)
+BUFFER = timedelta(minutes=60)
+MICRO = timedelta(microseconds=1)
+
+
+@pytest.mark.parametrize(
+    ("current", "previous", "expected"),
+    [
+        (15, 10, 50.0),  # up
+        (5, 10, -50.0),  # down
+        (10, 10, 0.0),  # flat
+        (7, 0, None),  # from zero
+        (0, 0, None),
+        (1, 3, -66.7),
+        (2, 3, -33.3),
+        (Decimal("0.30"), Decimal("40.00"), -99.3),  # -99.25: half away from zero
+        (Decimal("100.01"), Decimal("100.00"), 0.0),
+    ],
+)
+def test_growth_rate(current, previous, expected):
+    assert growth_rate(current=current, previous=previous) == expected
+
+
+def test_rounding_is_half_up_on_the_decimal_value():
+    assert rounded(Decimal("54.625"), 2) == 54.63  # float(54.625) rounds to 54.62 with round()
+    assert rounded(Decimal("2.675"), 2) == 2.68
+    assert rounded(Decimal("-0.05"), 1) == -0.1
+    assert percentage(part=1, whole=3) == 33.3
+    assert percentage(part=2, whole=3) == 66.7
+    assert percentage(part=0, whole=0) is None
+    assert money(Decimal("397.575")) == Decimal("397.58")
+    assert str(money(Decimal("0"))) == "0.00"
+
+
+def test_hours_from_a_database_duration():
+    assert hours(None) is None
+    assert hours(timedelta(hours=54, minutes=37, seconds=30)) == 54.63
+    assert hours(timedelta(days=8)) == 192.0
+    assert hours(timedelta(microseconds=1)) == 0.0
+    assert isinstance(hours(timedelta(minutes=90)), float)
+
+
+def _sla() -> dict:
+    windows = build_windows(period="all", now=NOW, tz=ZoneInfo("UTC"))
+    return complaint_metrics(windows=windows, groups=frozenset({"sla"}), at_risk_buffer=BUFFER, using="default")["sla"]
+
+
+def _open(priority=ComplaintPriority.MEDIUM, status=ComplaintStatus.OPEN, **fields) -> Complaint:
+    return ComplaintFactory(priority=priority, status=status, created_at=NOW - timedelta(hours=5), **fields)
+
+
+@pytest.mark.parametrize(
+    ("response_due", "first_response_at", "expected"),
+    [
+        (NOW + BUFFER, None, "at_risk"),  # upper buffer edge: included
+        (NOW + BUFFER + MICRO, None, "neither"),  # just beyond the buffer
+        (NOW, None, "at_risk"),  # due exactly now: not yet breached, at risk
+        (NOW - MICRO, None, "breached"),  # overdue by a microsecond
+        (NOW - timedelta(hours=2), NOW - timedelta(hours=3), "neither"),  # met on time
+        (NOW - timedelta(hours=2), NOW - timedelta(hours=2), "neither"),  # met exactly at the due time
+        (NOW - timedelta(hours=2), NOW - timedelta(hours=2) + MICRO, "breached"),  # met late
+        (NOW + timedelta(minutes=30), NOW - timedelta(hours=1), "neither"),  # met early: no longer at risk
+    ],
+)
+def test_sla_response_target_edges(db, response_due, first_response_at, expected):
+    _open(response_due_at=response_due, resolution_due_at=NOW + timedelta(days=3), first_response_at=first_response_at)
+    sla = _sla()
+    assert (sla["at_risk"], sla["breached"]) == {"at_risk": (1, 0), "breached": (0, 1), "neither": (0, 0)}[expected]
+
+
+def test_untracked_targets_are_never_at_risk_or_breached(db):
+    complaint = _open(response_due_at=NOW - timedelta(days=1), resolution_due_at=NOW)
+    Complaint.objects.filter(pk=complaint.pk).update(response_due_at=None, resolution_due_at=None)
+    sla = _sla()
+    assert (sla["at_risk"], sla["breached"], sla["compliance_rate"]) == (0, 0, None)
+
+
+def test_breached_wins_over_at_risk_and_resolved_complaints_are_not_now_figures(db):
+    _open(  # response breached, resolution at risk: breached only
+        priority=ComplaintPriority.HIGH, response_due_at=NOW - timedelta(hours=1), resolution_due_at=NOW + BUFFER,
+    )
+    _open(  # overdue but resolved: not in the "now" figures; counted in compliance instead
+        status=ComplaintStatus.RESOLVED, response_due_at=NOW - timedelta(hours=4),
+        resolution_due_at=NOW - timedelta(hours=3), first_response_at=NOW - timedelta(hours=4, minutes=30),
+        resolved_at=NOW - timedelta(hours=1),
+    )
+    _open(  # escalated counts as unresolved
+        priority=ComplaintPriority.CRITICAL, status=ComplaintStatus.ESCALATED,
+        response_due_at=NOW + timedelta(minutes=1), resolution_due_at=NOW + timedelta(hours=3),
+    )
+    sla = _sla()
+    assert (sla["at_risk"], sla["breached"]) == (1, 1)
+    assert sla["by_priority"] == {
+        "low": {"at_risk": 0, "breached": 0},
+        "medium": {"at_risk": 0, "breached": 0},
+        "high": {"at_risk": 0, "breached": 1},
+        "critical": {"at_risk": 1, "breached": 0},
+    }
+    assert sla["compliance_rate"] == 0.0  # the one resolved complaint was resolved 2 h late
+    assert sla["avg_response_hours"] == 0.5  # responded 30 min after creation
+    assert sla["avg_resolution_hours"] == 4.0
+
+
+def test_resolved_without_response_is_judged_against_now(db):
+    # Resolved 30 min before its response target fell due, and that due time has now passed: breached.
+    _open(
+        status=ComplaintStatus.CLOSED, response_due_at=NOW - timedelta(minutes=10),
+        resolution_due_at=NOW + timedelta(hours=5), resolved_at=NOW - timedelta(minutes=40),
+    )
+    # Resolved with the response target still in the future: compliant.
+    _open(
+        status=ComplaintStatus.RESOLVED, response_due_at=NOW + timedelta(minutes=10),
+        resolution_due_at=NOW + timedelta(hours=5), resolved_at=NOW - timedelta(minutes=40),
+    )
+    assert _sla()["compliance_rate"] == 50.0
+
+
+def test_staff_workload_ties_zero_load_and_inactive_staff(db):
+    bea, abe, cy = StaffFactory(name="Bea"), StaffFactory(name="Abe"), StaffFactory(name="Cy")
+    idle = StaffFactory(name="Idle")
+    gone = StaffFactory(name="Gone", is_active=False)
+    for status in BookingStatus.values:  # only pending, confirmed and in progress load someone
+        BookingFactory(status=status, assigned_staff=bea)
+    for status in ComplaintStatus.values:  # only open, in progress and escalated load someone
+        ComplaintFactory(status=status, assigned_to=abe)
+    BookingFactory(status=BookingStatus.PENDING, assigned_staff=cy)
+    ComplaintFactory(status=ComplaintStatus.OPEN, assigned_to=cy)
+    ComplaintFactory(status=ComplaintStatus.ESCALATED, assigned_to=cy)
+    ComplaintFactory(status=ComplaintStatus.OPEN, assigned_to=cy)
+    BookingFactory(status=BookingStatus.PENDING, assigned_staff=gone)
+    BookingFactory(status=BookingStatus.PENDING)  # unassigned
+
+    with CaptureQueriesContext(connection) as ctx:
+        rows = staff_workload(using="default")
+    assert len(ctx.captured_queries) == 1
+    assert rows == [
+        {"staff_id": cy.pk, "name": "Cy", "bookings": 1, "complaints": 3, "total": 4},
+        {"staff_id": abe.pk, "name": "Abe", "bookings": 0, "complaints": 3, "total": 3},  # tie: by name
+        {"staff_id": bea.pk, "name": "Bea", "bookings": 3, "complaints": 0, "total": 3},
+        {"staff_id": idle.pk, "name": "Idle", "bookings": 0, "complaints": 0, "total": 0},
+    ]
