@@ -144,7 +144,11 @@ SPECTACULAR_SETTINGS = {
     "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
     "REDOC_DIST": "SIDECAR",
     "COMPONENT_SPLIT_REQUEST": True,
-    "ENUM_NAME_OVERRIDES": {},
+    "ENUM_NAME_OVERRIDES": {
+        "PeriodEnum": "ops_metrics.constants.Period",
+        "MetricGroupEnum": "ops_metrics.constants.MetricGroup",
+    },
+    "PREPROCESSING_HOOKS": ["ops_metrics.schema.drop_optional_trailing_slash"],
 }
 
 OPS_METRICS_CURRENCY = env("OPS_METRICS_CURRENCY")

@@ -15,3 +15,8 @@ def currency() -> str:
 def cache_alias() -> str:
     """Django cache alias the metrics and the config are cached in."""
     return getattr(settings, "OPS_METRICS_CACHE", "default")
+
+
+def trust_x_forwarded_for() -> bool:
+    """Whether the audit log takes the client IP from X-Forwarded-For (only behind a proxy that sets it)."""
+    return getattr(settings, "OPS_METRICS_TRUST_X_FORWARDED_FOR", False)
