@@ -11,4 +11,6 @@ class OpsMetricsConfig(AppConfig):
     default_auto_field = "django.db.models.BigAutoField"
 
     def ready(self) -> None:
-        from ops_metrics import receivers  # noqa: F401
+        from ops_metrics.receivers import connect_receivers
+
+        connect_receivers()

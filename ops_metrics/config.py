@@ -1,36 +1,41 @@
 """The OpsConfig row, read through the cache so that a request costs no query for it."""
 import logging
 
-from django.core.cache import caches
-
-from ops_metrics import conf
+from ops_metrics.cache import KEY_PREFIX, CacheUnavailable, cache_call, current_generation
 from ops_metrics.models import OpsConfig
 
 logger = logging.getLogger("ops_metrics.cache")
 
-CONFIG_CACHE_KEY = "ops_metrics:config"
+# Copies cached under generations that have moved on are never read again; they expire after this.
+CONFIG_TIMEOUT_SECONDS = 24 * 3600
 
 
-def get_ops_config() -> OpsConfig:
-    """The single OpsConfig row (created with defaults on first use), cached until it is saved."""
-    cache = caches[conf.cache_alias()]
-    try:
-        config = cache.get(CONFIG_CACHE_KEY)
-    except Exception:  # noqa: BLE001 - an unreachable cache must not break a request
-        logger.warning("cache unreachable while reading OpsConfig", exc_info=True)
-        config = None
+def _load_ops_config() -> OpsConfig:
+    config, _ = OpsConfig.objects.get_or_create(pk=OpsConfig.SINGLETON_PK)
+    return config
+
+
+def ops_config_at(*, generation: int) -> OpsConfig:
+    """The OpsConfig cached under `generation`, loaded on a miss; raises CacheUnavailable if the cache is down.
+
+    Keyed by the generation that an OpsConfig save moves on after commit, so a copy read from the database
+    while the save commits is stored under the old generation and never read afterwards.
+    """
+    key = f"{KEY_PREFIX}:{generation}:config"
+    config = cache_call("get", key)
     if config is None:
-        config, _ = OpsConfig.objects.get_or_create(pk=OpsConfig.SINGLETON_PK)
+        config = _load_ops_config()
         try:
-            cache.set(CONFIG_CACHE_KEY, config, timeout=None)
-        except Exception:  # noqa: BLE001
+            cache_call("set", key, config, timeout=CONFIG_TIMEOUT_SECONDS)
+        except CacheUnavailable:
             logger.warning("cache unreachable while storing OpsConfig", exc_info=True)
     return config
 
 
-def forget_ops_config() -> None:
-    """Drop the cached OpsConfig so the next read sees the database."""
+def get_ops_config() -> OpsConfig:
+    """The single OpsConfig row (created with defaults on first use); its own save takes effect at once."""
     try:
-        caches[conf.cache_alias()].delete(CONFIG_CACHE_KEY)
-    except Exception:  # noqa: BLE001
-        logger.warning("cache unreachable while dropping OpsConfig", exc_info=True)
+        return ops_config_at(generation=current_generation())
+    except CacheUnavailable:
+        logger.warning("cache unreachable: OpsConfig read from the database", exc_info=True)
+        return _load_ops_config()

@@ -1,0 +1,340 @@
+"""The metrics cache on real Redis and PostgreSQL: keys, generations on commit, single flight, Redis failure."""
+import logging
+import socket
+import threading
+import time
+from datetime import datetime, timedelta
+from unittest import mock
+from zoneinfo import ZoneInfo
+
+import pytest
+import time_machine
+from django.conf import settings
+from django.db import connection, connections, transaction
+from django.test import override_settings
+from django.test.utils import CaptureQueriesContext
+from django.utils import timezone
+from redis.connection import AbstractConnection
+
+from bookings.factories import BookingFactory
+from bookings.models import Booking
+from ops_metrics import cache as metrics_cache
+from ops_metrics.cache import (
+    cache_call,
+    cached_dashboard_metrics,
+    current_generation,
+    invalidate_metrics_cache,
+    metrics_key,
+)
+from ops_metrics.config import get_ops_config
+from ops_metrics.constants import ALL_GROUPS, MetricGroup, Period
+from ops_metrics.models import OpsConfig
+
+BERLIN = ZoneInfo("Europe/Berlin")
+READER_GROUPS = tuple(group for group in ALL_GROUPS if group != MetricGroup.REVENUE)
+
+
+def _booking_total() -> int:
+    return cached_dashboard_metrics(period=Period.ALL, groups=[MetricGroup.BOOKINGS]).payload["bookings"]["total"]
+
+
+def _save_config(**fields) -> None:
+    config = OpsConfig.objects.get_or_create(pk=OpsConfig.SINGLETON_PK)[0]
+    for name, value in fields.items():
+        setattr(config, name, value)
+    config.save()
+
+
+def _in_thread(target):
+    """Run `target` in another thread with its own database connection (a concurrent request); return its result."""
+    result = {}
+
+    def run():
+        try:
+            result["value"] = target()
+        finally:
+            connections.close_all()
+
+    thread = threading.Thread(target=run)
+    thread.start()
+    thread.join()
+    return result["value"]
+
+
+def _table_queries(queries, table: str) -> list[str]:
+    return [q["sql"] for q in queries if f'"{table}"' in q["sql"]]
+
+
+@pytest.fixture
+def counting_service(monkeypatch):
+    """Replace the computation with a slow fake that counts its calls."""
+    calls = []
+    lock = threading.Lock()
+
+    def fake(*, period, groups, now=None):
+        with lock:
+            calls.append((period, tuple(groups)))
+        time.sleep(0.3)
+        return {"period": period, "generated_at": now, **{group: {"n": len(calls)} for group in groups}}
+
+    monkeypatch.setattr("ops_metrics.services.dashboard_metrics", fake)
+    return calls
+
+
+@pytest.fixture
+def closed_port_cache():
+    """The default cache pointed at a port nothing listens on, with the project's django-redis options."""
+    assert settings.CACHES["default"]["BACKEND"] == "django_redis.cache.RedisCache", "run with REDIS_URL set"
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        port = probe.getsockname()[1]
+    down = {**settings.CACHES["default"], "LOCATION": f"redis://127.0.0.1:{port}/0"}
+    with override_settings(CACHES={"default": down}):
+        yield
+
+
+@pytest.mark.django_db
+def test_second_call_is_a_hit_with_no_query_at_all():
+    BookingFactory.create_batch(2)
+    first = cached_dashboard_metrics(period=Period.WEEK, groups=ALL_GROUPS)
+
+    with CaptureQueriesContext(connection) as queries:
+        second = cached_dashboard_metrics(period=Period.WEEK, groups=ALL_GROUPS)
+
+    assert (first.hit, second.hit) == (False, True)
+    assert queries.captured_queries == []
+    assert second.payload == first.payload
+    assert second.payload["bookings"]["total"] == 2
+    assert isinstance(second.payload["generated_at"], datetime)
+    assert second.etag == first.etag
+
+
+@pytest.mark.django_db
+def test_group_order_and_repeats_share_one_entry():
+    first = cached_dashboard_metrics(period=Period.ALL, groups=[MetricGroup.SLA, MetricGroup.BOOKINGS])
+    second = cached_dashboard_metrics(
+        period=Period.ALL, groups=[MetricGroup.BOOKINGS, MetricGroup.SLA, MetricGroup.BOOKINGS]
+    )
+
+    assert (first.hit, second.hit) == (False, True)
+
+
+@pytest.mark.django_db
+def test_admin_warmed_entry_never_answers_a_call_without_revenue():
+    BookingFactory(status="confirmed")
+    admin = cached_dashboard_metrics(period=Period.ALL, groups=ALL_GROUPS)
+    reader = cached_dashboard_metrics(period=Period.ALL, groups=READER_GROUPS)
+    reader_again = cached_dashboard_metrics(period=Period.ALL, groups=READER_GROUPS)
+
+    assert admin.payload["revenue"]["total"] is not None
+    assert (admin.hit, reader.hit, reader_again.hit) == (False, False, True)
+    assert MetricGroup.REVENUE not in reader.payload
+    assert MetricGroup.REVENUE not in reader_again.payload
+    assert reader.etag != admin.etag
+
+
+def test_key_carries_generation_period_groups_and_local_date():
+    key = metrics_key(
+        generation=7, period=Period.TODAY, groups=(MetricGroup.BOOKINGS, MetricGroup.SLA),
+        local_date=datetime(2026, 3, 10).date(),
+    )
+
+    assert key == "ops_metrics:v1:7:today:bookings,sla:2026-03-10"
+
+
+@pytest.mark.django_db(transaction=True)
+def test_write_committing_during_a_concurrent_miss_leaves_no_stale_entry():
+    BookingFactory()
+    get_ops_config()  # the row exists before the open transaction, so the other thread never waits on it
+    generation = current_generation()
+
+    with transaction.atomic():
+        BookingFactory()
+        during = _in_thread(_booking_total)
+        during_again = _in_thread(lambda: cached_dashboard_metrics(period=Period.ALL, groups=[MetricGroup.BOOKINGS]))
+        assert current_generation() == generation
+
+    after = cached_dashboard_metrics(period=Period.ALL, groups=[MetricGroup.BOOKINGS])
+    assert during == 1
+    assert during_again.hit is True  # the pre-commit figure was cached ...
+    assert current_generation() == generation + 1
+    assert after.hit is False  # ... and is never served once the write has committed
+    assert after.payload["bookings"]["total"] == 2
+    assert after.etag != during_again.etag
+
+
+@pytest.mark.django_db(transaction=True)
+def test_rolled_back_write_invalidates_nothing():
+    get_ops_config()  # creating the row is itself a committed write that moves the generation on
+    BookingFactory()
+    first = cached_dashboard_metrics(period=Period.ALL, groups=[MetricGroup.BOOKINGS])
+    generation = current_generation()
+
+    with pytest.raises(RuntimeError), transaction.atomic():
+        BookingFactory()
+        raise RuntimeError("rolled back")
+
+    again = cached_dashboard_metrics(period=Period.ALL, groups=[MetricGroup.BOOKINGS])
+    assert current_generation() == generation
+    assert (first.hit, again.hit) == (False, True)
+    assert again.etag == first.etag
+
+
+@pytest.mark.django_db
+def test_etag_is_stable_across_hits_and_changes_after_a_committed_write(django_capture_on_commit_callbacks):
+    first = cached_dashboard_metrics(period=Period.MONTH, groups=ALL_GROUPS)
+    hit = cached_dashboard_metrics(period=Period.MONTH, groups=ALL_GROUPS)
+    with django_capture_on_commit_callbacks(execute=True):
+        BookingFactory()
+    after_write = cached_dashboard_metrics(period=Period.MONTH, groups=ALL_GROUPS)
+
+    assert first.etag.startswith('"') and first.etag.endswith('"')
+    assert hit.etag == first.etag
+    assert after_write.hit is False
+    assert after_write.etag != first.etag
+
+
+@pytest.mark.parametrize("period", [Period.TODAY, Period.ALL])
+@pytest.mark.django_db
+def test_local_midnight_rolls_every_period_over(period, django_capture_on_commit_callbacks):
+    with django_capture_on_commit_callbacks(execute=True):
+        _save_config(timezone="Europe/Berlin")
+        BookingFactory(created_at=datetime(2026, 3, 10, 23, 0, tzinfo=BERLIN))
+
+    with time_machine.travel(datetime(2026, 3, 10, 23, 59, 59, tzinfo=BERLIN), tick=False):
+        before = cached_dashboard_metrics(period=period, groups=[MetricGroup.BOOKINGS])
+        before_hit = cached_dashboard_metrics(period=period, groups=[MetricGroup.BOOKINGS])
+    with time_machine.travel(datetime(2026, 3, 11, 0, 0, 1, tzinfo=BERLIN), tick=False):
+        after = cached_dashboard_metrics(period=period, groups=[MetricGroup.BOOKINGS])
+
+    assert (before.hit, before_hit.hit, after.hit) == (False, True, False)
+    assert before.payload["bookings"]["today"] == 1
+    assert after.payload["bookings"]["today"] == 0
+    assert after.etag != before.etag
+
+
+@pytest.mark.django_db
+def test_ttl_changes_take_effect_at_once(django_capture_on_commit_callbacks):
+    BookingFactory()
+    cached_dashboard_metrics(period=Period.ALL, groups=ALL_GROUPS)
+    assert cached_dashboard_metrics(period=Period.ALL, groups=ALL_GROUPS).hit is True
+
+    with django_capture_on_commit_callbacks(execute=True):
+        _save_config(metrics_cache_ttl_seconds=0)
+    uncached = [cached_dashboard_metrics(period=Period.ALL, groups=ALL_GROUPS) for _ in range(2)]
+    with CaptureQueriesContext(connection) as queries:
+        third = cached_dashboard_metrics(period=Period.ALL, groups=ALL_GROUPS)
+
+    assert [result.hit for result in [*uncached, third]] == [False, False, False]
+    assert _table_queries(queries.captured_queries, Booking._meta.db_table)  # computed again
+
+    with django_capture_on_commit_callbacks(execute=True):
+        _save_config(metrics_cache_ttl_seconds=60)
+    assert [cached_dashboard_metrics(period=Period.ALL, groups=ALL_GROUPS).hit for _ in range(2)] == [False, True]
+
+
+@pytest.mark.django_db
+def test_bulk_writes_are_seen_after_the_public_invalidation():
+    BookingFactory()
+    assert _booking_total() == 1
+    Booking.objects.bulk_create([BookingFactory.build(), BookingFactory.build()])
+    assert _booking_total() == 1  # bulk_create sends no signal: the cache still answers
+
+    invalidate_metrics_cache()
+    after_create = cached_dashboard_metrics(period=Period.ALL, groups=[MetricGroup.BOOKINGS])
+    Booking.objects.update(status="cancelled")
+    invalidate_metrics_cache()
+    after_update = cached_dashboard_metrics(period=Period.ALL, groups=[MetricGroup.BOOKINGS])
+
+    assert (after_create.hit, after_create.payload["bookings"]["total"]) == (False, 3)
+    assert after_update.hit is False
+    assert after_update.payload["bookings"]["by_status"]["cancelled"] == 3
+
+
+@pytest.mark.django_db
+def test_a_lost_counter_restarts_above_every_number_it_handed_out(django_capture_on_commit_callbacks):
+    stale = cached_dashboard_metrics(period=Period.ALL, groups=[MetricGroup.BOOKINGS])
+    with django_capture_on_commit_callbacks(execute=True):
+        BookingFactory()
+    moved_on = current_generation()
+    cache_call("delete", metrics_cache.GENERATION_KEY)  # evicted, or culled by a full local-memory cache
+
+    with time_machine.travel(timezone.now() + timedelta(seconds=1)):
+        after = cached_dashboard_metrics(period=Period.ALL, groups=[MetricGroup.BOOKINGS])
+
+    assert stale.payload["bookings"]["total"] == 0
+    assert current_generation() > moved_on
+    assert (after.hit, after.payload["bookings"]["total"]) == (False, 1)
+
+
+@pytest.mark.django_db(transaction=True)
+def test_concurrent_cold_misses_compute_once(counting_service):
+    get_ops_config()
+    workers = 8
+    barrier = threading.Barrier(workers)
+    results = [None] * workers
+
+    def request(index):
+        barrier.wait()
+        results[index] = cached_dashboard_metrics(period=Period.TODAY, groups=[MetricGroup.BOOKINGS])
+
+    threads = [threading.Thread(target=_in_thread, args=(lambda i=i: request(i),)) for i in range(workers)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+
+    assert counting_service == [(Period.TODAY, (MetricGroup.BOOKINGS,))]
+    assert sorted(result.hit for result in results) == [False] + [True] * (workers - 1)
+    assert len({result.etag for result in results}) == 1
+    assert all(result.payload == results[0].payload for result in results)
+
+
+@pytest.mark.django_db
+def test_a_lock_whose_holder_died_delays_but_does_not_block(counting_service, monkeypatch):
+    monkeypatch.setattr(metrics_cache, "POLL_ATTEMPTS", 2)
+    monkeypatch.setattr(metrics_cache, "POLL_SECONDS", 0)
+    now = datetime(2026, 3, 10, 12, 0, tzinfo=BERLIN)
+    config = get_ops_config()
+    key = metrics_key(
+        generation=current_generation(), period=Period.ALL, groups=(MetricGroup.BOOKINGS,),
+        local_date=now.astimezone(ZoneInfo(config.timezone)).date(),
+    )
+    cache_call("add", f"{key}:lock", "someone-else", timeout=60)
+
+    first = cached_dashboard_metrics(period=Period.ALL, groups=[MetricGroup.BOOKINGS], now=now)
+    second = cached_dashboard_metrics(period=Period.ALL, groups=[MetricGroup.BOOKINGS], now=now)
+
+    assert (first.hit, second.hit) == (False, True)
+    assert len(counting_service) == 1
+    assert cache_call("get", f"{key}:lock") == "someone-else"  # not ours, not released
+
+
+@pytest.mark.django_db
+def test_cache_on_a_closed_port_degrades_to_the_database(closed_port_cache, monkeypatch, caplog):
+    BookingFactory.create_batch(3)
+    sleeps = []
+    monkeypatch.setattr(metrics_cache.time, "sleep", sleeps.append)
+
+    with caplog.at_level(logging.WARNING, logger="ops_metrics.cache"):
+        results = [cached_dashboard_metrics(period=Period.ALL, groups=ALL_GROUPS) for _ in range(2)]
+        invalidate_metrics_cache()
+
+    assert [result.hit for result in results] == [False, False]
+    assert [result.payload["bookings"]["total"] for result in results] == [3, 3]
+    assert sleeps == []  # "unreachable" was never taken for "lock held by another request"
+    assert "metrics cache unreachable: computing from the database" in caplog.messages
+    assert any("not invalidated" in message for message in caplog.messages)
+
+
+@pytest.mark.django_db
+def test_a_down_cache_costs_one_connection_attempt_then_none_until_the_backoff_ends(closed_port_cache):
+    with mock.patch.object(AbstractConnection, "connect", autospec=True, side_effect=AbstractConnection.connect) as tries:
+        cached_dashboard_metrics(period=Period.ALL, groups=ALL_GROUPS)
+        first_request = tries.call_count
+        cached_dashboard_metrics(period=Period.ALL, groups=ALL_GROUPS)
+        second_request = tries.call_count - first_request
+        invalidate_metrics_cache()
+        invalidation = tries.call_count - first_request - second_request
+
+    assert (first_request, second_request, invalidation) == (1, 0, 1)
