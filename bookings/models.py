@@ -50,6 +50,10 @@ class Booking(models.Model):
         indexes = [
             models.Index(fields=["status"], name="booking_status_idx"),
             models.Index(fields=["created_at"], name="booking_created_idx"),
+            # The staff workload counts only open bookings per staff member: a small partial index.
+            models.Index(
+                fields=["assigned_staff"], condition=models.Q(status__in=OPEN_STATUSES), name="booking_open_staff_idx"
+            ),
         ]
         constraints = [
             models.CheckConstraint(condition=models.Q(total_amount__gte=0), name="booking_amount_non_negative"),

@@ -55,6 +55,11 @@ class Complaint(models.Model):
             models.Index(fields=["first_response_at"], name="complaint_first_resp_idx"),
             models.Index(fields=["resolved_at"], name="complaint_resolved_idx"),
             models.Index(fields=["response_due_at", "resolution_due_at"], name="complaint_due_idx"),
+            # The staff workload counts only unresolved complaints per staff member: a small partial index.
+            models.Index(
+                fields=["assigned_to"], condition=models.Q(status__in=UNRESOLVED_STATUSES),
+                name="complaint_open_staff_idx",
+            ),
         ]
 
     def __str__(self) -> str:

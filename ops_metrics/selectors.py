@@ -222,11 +222,13 @@ def staff_workload(*, using: str) -> list[dict]:
             booking_load=_assigned_count(Booking.objects.filter(status__in=OPEN_STATUSES), "assigned_staff"),
             complaint_load=_assigned_count(Complaint.objects.filter(status__in=UNRESOLVED_STATUSES), "assigned_to"),
         )
-        .annotate(load=F("booking_load") + F("complaint_load"))
-        .order_by("-load", "name", "pk")
-        .values_list("pk", "name", "booking_load", "complaint_load", "load")
+        .order_by("name", "pk")
+        .values_list("pk", "name", "booking_load", "complaint_load")
     )
-    return [
-        {"staff_id": pk, "name": name, "bookings": bookings, "complaints": complaints, "total": total}
-        for pk, name, bookings, complaints, total in rows
+    workload = [
+        {"staff_id": pk, "name": name, "bookings": bookings, "complaints": complaints, "total": bookings + complaints}
+        for pk, name, bookings, complaints in rows
     ]
+    # Summed and sorted here rather than in SQL, where ORDER BY the sum would run both subqueries twice;
+    # the sort is stable, so equal totals keep the database's name order.
+    return sorted(workload, key=lambda row: -row["total"])
