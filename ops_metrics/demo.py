@@ -13,6 +13,7 @@ from django.contrib.auth import get_user_model
 from django.contrib.auth.models import Group, Permission
 from django.db import connections, models, router, transaction
 from django.utils import timezone
+from psycopg.copy import QueuedLibpqWriter
 from rest_framework.authtoken.models import Token
 from tqdm import tqdm
 
@@ -41,9 +42,6 @@ SUBJECTS = (
     "Booking cancelled without notice", "Wrong service performed", "Refund not received", "No-show",
     "Poor quality of work", "Invoice incorrect", "Could not reach support", "Follow-up visit missed",
 )
-PRIORITY_WEIGHTS = {
-    ComplaintPriority.LOW: 35, ComplaintPriority.MEDIUM: 35, ComplaintPriority.HIGH: 20, ComplaintPriority.CRITICAL: 10,
-}
 DEMO_USERS = (
     # username, group, staff name, may use the Django admin
     ("ops_admin", ADMINS_GROUP, "Ops Admin (demo)", True),
@@ -219,23 +217,30 @@ def _analyze(*, using: str) -> None:
 def _load(
     *, model: type[models.Model], fields: Sequence[str], rows: Iterable[tuple], total: int, using: str, progress: bool
 ) -> None:
-    """COPY on PostgreSQL, bulk_create elsewhere, in batches, with a progress bar."""
+    """Binary COPY on PostgreSQL, bulk_create elsewhere, in batches, with a progress bar."""
     connection = connections[using]
-    columns = {f.attname: f.column for f in model._meta.concrete_fields}
-    copy_sql = "COPY {} ({}) FROM STDIN".format(
+    model_fields = {f.attname: f for f in model._meta.concrete_fields}
+    copy_sql = "COPY {} ({}) FROM STDIN (FORMAT BINARY)".format(
         connection.ops.quote_name(model._meta.db_table),
-        ", ".join(connection.ops.quote_name(columns[name]) for name in fields),
+        ", ".join(connection.ops.quote_name(model_fields[name].column) for name in fields),
     )
+    # Binary COPY needs the column types; "varchar(32)" -> "varchar", "numeric(12, 2)" -> "numeric".
+    copy_types = [model_fields[name].db_type(connection).split("(")[0] for name in fields]
     rows = iter(rows)
     with tqdm(total=total, desc=model._meta.verbose_name_plural, unit=" rows", disable=not progress) as bar:
-        while batch := list(islice(rows, BATCH_SIZE)):
+        for start in range(0, total, BATCH_SIZE):
+            size = min(BATCH_SIZE, total - start)
+            batch = islice(rows, size)
             if connection.vendor == "postgresql":
-                with connection.cursor() as cursor, cursor.copy(copy_sql) as copy:
-                    for row in batch:
-                        copy.write_row(row)
+                # The queued writer sends to the server from a thread while the rows are being generated.
+                with connection.cursor() as cursor:
+                    with cursor.copy(copy_sql, writer=QueuedLibpqWriter(cursor.cursor)) as copy:
+                        copy.set_types(copy_types)
+                        for row in batch:
+                            copy.write_row(row)
             else:
                 model.objects.using(using).bulk_create([model(**dict(zip(fields, row))) for row in batch])
-            bar.update(len(batch))
+            bar.update(size)
 
 
 def _staff(*, rng: random.Random, count: int) -> list[Staff]:
@@ -261,32 +266,38 @@ def _age_seconds(*, rng: random.Random, span_seconds: int) -> int:
     return 1 + int(span_seconds * (1 - math.sqrt(1 - rng.random())))
 
 
-def _choose(rng: random.Random, weighted: Sequence[tuple[str, int]]) -> str:
-    point = rng.random() * sum(weight for _, weight in weighted)
-    for value, weight in weighted:
-        point -= weight
-        if point < 0:
-            return value
-    return weighted[-1][0]
+class Weighted:
+    """A fixed discrete distribution over choice values."""
+
+    def __init__(self, *pairs: tuple[str, int]) -> None:
+        self.values = [value for value, _ in pairs]
+        self.cumulative = list(accumulate(weight for _, weight in pairs))
+
+    def pick(self, rng: random.Random) -> str:
+        index = bisect(self.cumulative, rng.random() * self.cumulative[-1])
+        return self.values[min(index, len(self.values) - 1)]
 
 
-def _booking_status(*, rng: random.Random, scheduled_for: datetime, now: datetime) -> str:
-    if scheduled_for > now:
-        weights = ((BookingStatus.PENDING, 35), (BookingStatus.CONFIRMED, 55), (BookingStatus.CANCELLED, 10))
-    elif now - scheduled_for < timedelta(hours=6):
-        weights = ((BookingStatus.IN_PROGRESS, 70), (BookingStatus.COMPLETED, 20), (BookingStatus.CANCELLED, 10))
-    else:
-        weights = ((BookingStatus.COMPLETED, 85), (BookingStatus.CANCELLED, 12), (BookingStatus.IN_PROGRESS, 3))
-    return _choose(rng, weights)
-
-
-PAYMENT_WEIGHTS = {
-    BookingStatus.PENDING: ((PaymentStatus.UNPAID, 1),),
-    BookingStatus.CONFIRMED: ((PaymentStatus.PAID, 60), (PaymentStatus.UNPAID, 40)),
-    BookingStatus.IN_PROGRESS: ((PaymentStatus.PAID, 70), (PaymentStatus.UNPAID, 30)),
-    BookingStatus.COMPLETED: ((PaymentStatus.PAID, 92), (PaymentStatus.UNPAID, 5), (PaymentStatus.REFUNDED, 3)),
-    BookingStatus.CANCELLED: ((PaymentStatus.REFUNDED, 50), (PaymentStatus.UNPAID, 50)),
+PRIORITIES = Weighted(
+    (ComplaintPriority.LOW, 35), (ComplaintPriority.MEDIUM, 35), (ComplaintPriority.HIGH, 20),
+    (ComplaintPriority.CRITICAL, 10),
+)
+# Booking status by where its scheduled time lies relative to `now`.
+SCHEDULED_AHEAD = Weighted((BookingStatus.PENDING, 35), (BookingStatus.CONFIRMED, 55), (BookingStatus.CANCELLED, 10))
+STARTED_RECENTLY = Weighted(
+    (BookingStatus.IN_PROGRESS, 70), (BookingStatus.COMPLETED, 20), (BookingStatus.CANCELLED, 10)
+)
+SCHEDULED_BEFORE = Weighted(
+    (BookingStatus.COMPLETED, 85), (BookingStatus.CANCELLED, 12), (BookingStatus.IN_PROGRESS, 3)
+)
+PAYMENTS = {
+    BookingStatus.PENDING: Weighted((PaymentStatus.UNPAID, 1)),
+    BookingStatus.CONFIRMED: Weighted((PaymentStatus.PAID, 60), (PaymentStatus.UNPAID, 40)),
+    BookingStatus.IN_PROGRESS: Weighted((PaymentStatus.PAID, 70), (PaymentStatus.UNPAID, 30)),
+    BookingStatus.COMPLETED: Weighted((PaymentStatus.PAID, 92), (PaymentStatus.UNPAID, 5), (PaymentStatus.REFUNDED, 3)),
+    BookingStatus.CANCELLED: Weighted((PaymentStatus.REFUNDED, 50), (PaymentStatus.UNPAID, 50)),
 }
+IN_PROGRESS_WINDOW = timedelta(hours=6)
 
 
 def _booking_rows(
@@ -300,8 +311,13 @@ def _booking_rows(
         created_at = now - timedelta(seconds=age)
         lead_seconds = min(max(rng.expovariate(1 / (4 * 86400)), 2 * 3600), 30 * 86400)
         scheduled_for = created_at + timedelta(seconds=int(lead_seconds))
-        status = _booking_status(rng=rng, scheduled_for=scheduled_for, now=now)
-        payment_status = _choose(rng, PAYMENT_WEIGHTS[status])
+        if scheduled_for > now:
+            status = SCHEDULED_AHEAD.pick(rng)
+        elif now - scheduled_for < IN_PROGRESS_WINDOW:
+            status = STARTED_RECENTLY.pick(rng)
+        else:
+            status = SCHEDULED_BEFORE.pick(rng)
+        payment_status = PAYMENTS[status].pick(rng)
         cents = min(max(int(rng.lognormvariate(math.log(12_000), 0.55)), 1_500), 500_000)
         unassigned = rng.random() < (0.5 if status == BookingStatus.PENDING else 0.08)
         staff_id = None if unassigned else pick_staff()
@@ -325,9 +341,8 @@ def _complaint_rows(
     targets: dict[str, tuple[timedelta, timedelta]], at_risk_buffer: timedelta, booking_ids: Sequence[int],
     booking_ages: Sequence[int], pick_staff, updated_at: datetime,
 ) -> Iterator[tuple]:
-    priorities = list(PRIORITY_WEIGHTS.items())
     for _ in range(count):
-        priority = _choose(rng, priorities)
+        priority = PRIORITIES.pick(rng)
         response_target, resolution_target = targets[priority]
         subject = SUBJECTS[rng.randrange(len(SUBJECTS))]
         booking_id = None

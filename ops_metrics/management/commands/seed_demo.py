@@ -34,7 +34,9 @@ class Command(BaseCommand):
             "--now", type=aware_datetime, default=None,
             help="ISO 8601 anchor that timestamps are generated back from (default: the current time).",
         )
-        parser.add_argument("--flush", action="store_true", help="Delete existing bookings, complaints and staff first.")
+        parser.add_argument(
+            "--flush", action="store_true", help="Delete existing bookings, complaints and staff first."
+        )
         parser.add_argument(
             "--if-empty", action="store_true",
             help="Load data only when there are no bookings yet (demo users are still created or updated).",
