@@ -15,6 +15,7 @@ from rest_framework.authtoken.models import Token
 
 from bookings.models import Booking, BookingStatus, PaymentStatus
 from complaints.models import UNRESOLVED_STATUSES, Complaint, ComplaintPriority, ComplaintStatus
+from ops_metrics.cache import cached_dashboard_metrics
 from ops_metrics.constants import ADMINS_GROUP, PERM_ADMIN, PERM_READ, READERS_GROUP
 from ops_metrics.models import OpsConfig
 from staff.factories import StaffFactory
@@ -176,6 +177,16 @@ def test_due_times_follow_the_configured_targets():
     assert {(c.response_due_at - c.created_at, c.resolution_due_at - c.created_at) for c in critical} == {
         (timedelta(hours=2), timedelta(hours=5))
     }
+
+
+def test_loading_invalidates_cached_metrics():
+    # COPY and bulk_create send no signals: the command itself must make cached figures stale.
+    assert cached_dashboard_metrics(period="all", groups=["bookings"]).payload["bookings"]["total"] == 0
+
+    _seed("--seed=9", *SMALL)
+
+    fresh = cached_dashboard_metrics(period="all", groups=["bookings"])
+    assert (fresh.hit, fresh.payload["bookings"]["total"]) == (False, 300)
 
 
 def test_invalid_sizes_are_refused():
