@@ -10,6 +10,12 @@ from staff.factories import UserFactory
 
 
 @pytest.fixture(autouse=True)
+def _fast_password_hashing(settings):
+    """Real hashing costs about a second per user; the tests are not about it."""
+    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+
+
+@pytest.fixture(autouse=True)
 def _clean_caches():
     """Every test starts with empty caches (the test Redis database is flushed)."""
     for cache in caches.all():
