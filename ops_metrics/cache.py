@@ -21,7 +21,8 @@ from ops_metrics.constants import ALL_GROUPS
 
 logger = logging.getLogger(__name__)
 
-KEY_PREFIX = "ops_metrics:v1"
+# The version moves on whenever the cached representation changes, so no deploy reads the previous format.
+KEY_PREFIX = "ops_metrics:v2"
 GENERATION_KEY = f"{KEY_PREFIX}:generation"
 # A winner that dies mid-computation holds the lock at most this long.
 LOCK_TIMEOUT_SECONDS = 30
@@ -40,7 +41,7 @@ class CacheUnavailable(Exception):
 
 @dataclass(frozen=True)
 class CachedMetrics:
-    """A payload and how it was obtained."""
+    """A rendered payload (plain JSON types, as the API returns it) and how it was obtained."""
 
     payload: dict
     hit: bool
@@ -110,7 +111,7 @@ def metrics_key(*, generation: int, period: str, groups: Sequence[str], local_da
 
 
 def _etag(key: str, payload: dict) -> str:
-    digest = hashlib.sha256(f"{key}|{payload['generated_at'].isoformat()}".encode()).hexdigest()[:32]
+    digest = hashlib.sha256(f"{key}|{payload['generated_at']}".encode()).hexdigest()[:32]
     return f'"{digest}"'
 
 
@@ -159,15 +160,15 @@ def _single_flight(key: str, ttl: int, compute: Callable[[], dict]) -> tuple[dic
 
 
 def cached_dashboard_metrics(*, period: str, groups: Sequence[str], now: datetime | None = None) -> CachedMetrics:
-    """The dashboard payload for exactly these groups, from the cache or computed once for concurrent misses."""
+    """The rendered dashboard payload for exactly these groups, from the cache or computed once for concurrent misses."""
+    from ops_metrics import services
     from ops_metrics.config import ops_config_at
-    from ops_metrics.services import dashboard_metrics
 
     now = now or timezone.now()
     groups = canonical_groups(groups)
 
     def compute() -> dict:
-        return dashboard_metrics(period=period, groups=groups, now=now)
+        return services.render_metrics(services.dashboard_metrics(period=period, groups=groups, now=now))
 
     try:
         # Read before computing: a result computed while a write commits lands under the old generation.

@@ -1,5 +1,6 @@
 """Services: the one place dashboard figures are computed, and the audit trail written."""
 import hashlib
+import json
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
@@ -7,6 +8,7 @@ from zoneinfo import ZoneInfo
 
 from django.contrib.auth.base_user import AbstractBaseUser
 from django.utils import timezone
+from rest_framework.utils.encoders import JSONEncoder
 
 from ops_metrics import conf
 from ops_metrics.cache import cached_dashboard_metrics
@@ -16,6 +18,7 @@ from ops_metrics.constants import (
 )
 from ops_metrics.models import OpsAuditLog
 from ops_metrics.selectors import booking_metrics, complaint_metrics, staff_workload
+from ops_metrics.serializers import DashboardMetricsResponse
 from ops_metrics.windows import Window, build_windows
 from staff.models import Staff
 
@@ -68,6 +71,15 @@ def dashboard_metrics(*, period: str, groups: Sequence[str], now: datetime | Non
 def _local(window: Window, tz: ZoneInfo) -> dict:
     """A window's bounds in the business timezone, so rendered offsets are local."""
     return {"start": None if window.start is None else window.start.astimezone(tz), "end": window.end.astimezone(tz)}
+
+
+def render_metrics(payload: dict) -> dict:
+    """The client representation of a payload (what the API and the CLI print): plain JSON types only.
+
+    Rendered once per computation and cached as such, so a cache hit does no serialization. The JSON round trip
+    drops DRF's ReturnDict (it references its serializer) and any str/int subclass, leaving picklable builtins.
+    """
+    return json.loads(json.dumps(DashboardMetricsResponse(payload).data, cls=JSONEncoder))
 
 
 @dataclass(frozen=True)

@@ -108,7 +108,7 @@ class OpsDashboardViewSet(viewsets.ViewSet):
         if _etag_matches(request.headers.get("If-None-Match"), result.etag):
             response = Response(status=status.HTTP_304_NOT_MODIFIED)
         else:
-            response = Response(DashboardMetricsResponse(result.payload).data)
+            response = Response(result.payload)  # rendered once per computation (services.render_metrics)
         response["ETag"] = result.etag
         response["X-Cache"] = "hit" if result.hit else "miss"
         # Bodies depend on who asks; browsers may keep them but must revalidate (cheap, thanks to the ETag).

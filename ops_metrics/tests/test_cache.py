@@ -1,4 +1,5 @@
 """The metrics cache on real Redis and PostgreSQL: keys, generations on commit, single flight, Redis failure."""
+import json
 import logging
 import socket
 import threading
@@ -19,6 +20,7 @@ from redis.connection import AbstractConnection
 from bookings.factories import BookingFactory
 from bookings.models import Booking
 from ops_metrics import cache as metrics_cache
+from ops_metrics import services
 from ops_metrics.cache import (
     cache_call,
     cached_dashboard_metrics,
@@ -67,15 +69,16 @@ def _table_queries(queries, table: str) -> list[str]:
 
 @pytest.fixture
 def counting_service(monkeypatch):
-    """Replace the computation with a slow fake that counts its calls."""
+    """Wrap the computation in a slow pass-through that counts its calls."""
     calls = []
     lock = threading.Lock()
+    compute = services.dashboard_metrics
 
     def fake(*, period, groups, now=None):
         with lock:
             calls.append((period, tuple(groups)))
         time.sleep(0.3)
-        return {"period": period, "generated_at": now, **{group: {"n": len(calls)} for group in groups}}
+        return compute(period=period, groups=groups, now=now)
 
     monkeypatch.setattr("ops_metrics.services.dashboard_metrics", fake)
     return calls
@@ -105,7 +108,11 @@ def test_second_call_is_a_hit_with_no_query_at_all():
     assert queries.captured_queries == []
     assert second.payload == first.payload
     assert second.payload["bookings"]["total"] == 2
-    assert isinstance(second.payload["generated_at"], datetime)
+    # Cached as rendered: plain JSON types, nothing left for a hit to serialize.
+    assert json.loads(json.dumps(second.payload)) == second.payload
+    assert datetime.fromisoformat(second.payload["generated_at"]).tzinfo is not None
+    assert second.payload["generated_at"].endswith("Z")
+    assert second.payload["revenue"]["total"] == "0.00"
     assert second.etag == first.etag
 
 
@@ -139,7 +146,7 @@ def test_key_carries_generation_period_groups_and_local_date():
         local_date=datetime(2026, 3, 10).date(),
     )
 
-    assert key == "ops_metrics:v1:7:today:bookings,sla:2026-03-10"
+    assert key == "ops_metrics:v2:7:today:bookings,sla:2026-03-10"
 
 
 @pytest.mark.django_db(transaction=True)
