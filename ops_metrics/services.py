@@ -17,6 +17,7 @@ from ops_metrics.constants import (
     ADMIN_ONLY_GROUPS, ALL_GROUPS, PERM_ADMIN, RESOURCE_DASHBOARD_METRICS, AuditAction, MetricGroup, Period,
 )
 from ops_metrics.models import OpsAuditLog
+from ops_metrics.permissions import ops_permissions
 from ops_metrics.selectors import booking_metrics, complaint_metrics, staff_workload
 from ops_metrics.serializers import DashboardMetricsResponse
 from ops_metrics.windows import Window, build_windows
@@ -114,7 +115,7 @@ def metrics_for_user(
     Withheld groups are never asked of the cache, so a cached payload cannot carry them to this user.
     """
     record_audit(user=user, action=AuditAction.VIEW_METRICS, period=period, include=groups, ip_address=ip_address)
-    is_admin = user.has_perm(PERM_ADMIN)
+    is_admin = PERM_ADMIN in ops_permissions(user)
     allowed = tuple(group for group in groups if is_admin or group not in ADMIN_ONLY_GROUPS)
     redacted = [group for group in groups if group not in allowed]
     cached = cached_dashboard_metrics(period=period, groups=allowed)
