@@ -7,6 +7,7 @@ from datetime import datetime, timedelta
 from zoneinfo import ZoneInfo
 
 from django.contrib.auth.base_user import AbstractBaseUser
+from django.db.models import Subquery
 from django.utils import timezone
 from rest_framework.utils.encoders import JSONEncoder
 
@@ -95,10 +96,14 @@ class MetricsForUser:
 def record_audit(
     *, user: AbstractBaseUser, action: str, period: str, include: Sequence[str], ip_address: str | None
 ) -> OpsAuditLog:
-    """Append one audit row for a metrics request by `user` (their Staff record attached when there is one)."""
+    """Append one audit row for a metrics request by `user` (their Staff record attached when there is one).
+
+    The Staff record is looked up inside the INSERT, so the row costs one query; as with any expression saved
+    on a model, the returned row holds the expression in `staff_id` until `refresh_from_db()`.
+    """
     return OpsAuditLog.objects.create(
         user=user,
-        staff=Staff.objects.filter(user_id=user.pk).first(),
+        staff_id=Subquery(Staff.objects.filter(user_id=user.pk).values("pk")),  # one-to-one: at most one row
         action=action,
         resource_type=RESOURCE_DASHBOARD_METRICS,
         period=period,

@@ -153,3 +153,16 @@ def test_record_audit_attaches_the_users_staff_record():
     entry.refresh_from_db()
     assert (entry.user, entry.staff.name, entry.include, entry.ip_address) == (user, "Sam Staff", ["bookings"], None)
     assert entry.created_at == datetime(2026, 11, 26, 10, 30, tzinfo=ZoneInfo("UTC"))
+
+
+def test_record_audit_is_one_insert_that_finds_the_staff_record(django_assert_num_queries):
+    user = UserFactory(username="sam")
+    StaffFactory(name="Someone Else", user=UserFactory())
+    StaffFactory(user=user, name="Sam Staff")
+    StaffFactory(name="No Login")
+
+    with django_assert_num_queries(1) as captured:
+        record_audit(user=user, action=AuditAction.VIEW_METRICS, period="all", include=("sla",), ip_address=None)
+
+    assert captured.captured_queries[0]["sql"].startswith("INSERT INTO")
+    assert rows() == [("sam", "Sam Staff", AuditAction.VIEW_METRICS, RESOURCE_DASHBOARD_METRICS, "all", ["sla"], None)]
