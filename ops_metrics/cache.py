@@ -162,7 +162,7 @@ def _single_flight(key: str, ttl: int, compute: Callable[[], dict]) -> tuple[dic
 def cached_dashboard_metrics(*, period: str, groups: Sequence[str], now: datetime | None = None) -> CachedMetrics:
     """The rendered dashboard payload for exactly these groups, from the cache or computed once for concurrent misses."""
     from ops_metrics import services
-    from ops_metrics.config import ops_config_at
+    from ops_metrics.config import generation_and_config
 
     now = now or timezone.now()
     groups = canonical_groups(groups)
@@ -172,8 +172,7 @@ def cached_dashboard_metrics(*, period: str, groups: Sequence[str], now: datetim
 
     try:
         # Read before computing: a result computed while a write commits lands under the old generation.
-        generation = current_generation()
-        config = ops_config_at(generation=generation)
+        generation, config = generation_and_config()
     except CacheUnavailable:
         logger.warning("metrics cache unreachable: computing from the database", exc_info=True)
         payload = compute()

@@ -15,6 +15,7 @@ from django.db import connection, connections, transaction
 from django.test import override_settings
 from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
+from redis import Redis
 from redis.connection import AbstractConnection
 
 from bookings.factories import BookingFactory
@@ -114,6 +115,30 @@ def test_second_call_is_a_hit_with_no_query_at_all():
     assert second.payload["generated_at"].endswith("Z")
     assert second.payload["revenue"]["total"] == "0.00"
     assert second.etag == first.etag
+
+
+@pytest.mark.django_db
+def test_a_hit_costs_two_cache_round_trips():
+    cached_dashboard_metrics(period=Period.WEEK, groups=ALL_GROUPS)
+
+    with mock.patch.object(Redis, "execute_command", autospec=True, side_effect=Redis.execute_command) as commands:
+        assert cached_dashboard_metrics(period=Period.WEEK, groups=ALL_GROUPS).hit is True
+
+    # generation and config together, then the entry their values name
+    assert [call.args[1] for call in commands.call_args_list] == ["MGET", "GET"]
+
+
+@pytest.mark.django_db(transaction=True)
+def test_config_read_while_its_save_commits_is_not_served_afterwards():
+    get_ops_config()
+
+    with transaction.atomic():
+        _save_config(metrics_cache_ttl_seconds=5)
+        during = _in_thread(get_ops_config)  # another connection still sees the committed row
+        during_again = _in_thread(get_ops_config)
+
+    assert (during.metrics_cache_ttl_seconds, during_again.metrics_cache_ttl_seconds) == (300, 300)
+    assert get_ops_config().metrics_cache_ttl_seconds == 5
 
 
 @pytest.mark.django_db
