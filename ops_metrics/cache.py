@@ -48,14 +48,14 @@ class CachedMetrics:
     etag: str
 
 
-def cache_call(method: str, *args: Any, force: bool = False, **kwargs: Any) -> Any:
-    """Run one operation on the metrics cache; raise CacheUnavailable rather than pass off a failure as a miss.
+def cache_call(method: str, *args: Any, force: bool = False, alias: str | None = None, **kwargs: Any) -> Any:
+    """Run one operation on the metrics cache (or cache `alias`); raise CacheUnavailable rather than pass off a failure as a miss.
 
     django-redis with IGNORE_EXCEPTIONS answers None for an unreachable server, which `add` would turn
     into "lock held" and `get` into "miss"; its client object raises instead, so that is what is called.
     While the server is known to be down, calls fail at once unless `force`d (invalidation always tries).
     """
-    alias = conf.cache_alias()
+    alias = alias or conf.cache_alias()
     server = f"{alias}:{settings.CACHES[alias].get('LOCATION', '')}"
     if not force and time.monotonic() < _unreachable_until.get(server, 0.0):
         raise CacheUnavailable(server)

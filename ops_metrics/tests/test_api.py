@@ -1,6 +1,9 @@
 """GET /api/v1/ops/dashboard/metrics: access, validation, rendering, caching headers, throttling."""
+import logging
+import socket
 from datetime import datetime
 from decimal import Decimal
+from unittest import mock
 from zoneinfo import ZoneInfo
 
 import pytest
@@ -8,6 +11,7 @@ import time_machine
 from django.conf import settings
 from django.test import Client, override_settings
 from rest_framework.authtoken.models import Token
+from redis.connection import AbstractConnection
 from rest_framework.test import APIClient
 
 from bookings.factories import BookingFactory
@@ -15,6 +19,7 @@ from bookings.models import BookingStatus
 from complaints.factories import ComplaintFactory
 from complaints.models import ComplaintPriority, ComplaintStatus
 from ops_metrics.constants import ALL_GROUPS, MetricGroup, Period
+from ops_metrics.models import OpsAuditLog
 from staff.factories import StaffFactory, UserFactory
 
 URL = "/api/v1/ops/dashboard/metrics"
@@ -275,6 +280,34 @@ def test_throttle_counts_per_user(admin_client_api, reader_client_api, frozen):
         assert admin_client_api.get(URL, {"include": "sla"}).status_code == 200
         assert reader_client_api.get(URL, {"include": "sla"}).status_code == 200
         assert admin_client_api.get(URL, {"include": "sla"}).status_code == 429
+
+
+@pytest.fixture(params=["closed", "hanging"])
+def unreachable_cache(request):
+    """The default cache pointed at a closed port, or at one that accepts connections and never answers."""
+    assert settings.CACHES["default"]["BACKEND"] == "django_redis.cache.RedisCache", "run with REDIS_URL set"
+    with socket.socket() as listener:
+        listener.bind(("127.0.0.1", 0))
+        if request.param == "hanging":
+            listener.listen(16)  # the kernel completes handshakes into the backlog; nothing ever reads
+        down = {**settings.CACHES["default"], "LOCATION": f"redis://127.0.0.1:{listener.getsockname()[1]}/0"}
+        with override_settings(CACHES={"default": down}):
+            yield
+
+
+def test_unreachable_cache_costs_one_connection_attempt_then_serves_unthrottled(
+    admin_client_api, small_data_set, unreachable_cache, caplog
+):
+    with (
+        mock.patch.object(AbstractConnection, "connect", autospec=True, side_effect=AbstractConnection.connect) as tries,
+        caplog.at_level(logging.WARNING, logger="ops_metrics"),
+    ):
+        responses = [admin_client_api.get(URL, {"include": "bookings"}) for _ in range(3)]
+
+    assert [(r.status_code, r["X-Cache"], r.json()["bookings"]["total"]) for r in responses] == [(200, "miss", 3)] * 3
+    assert tries.call_count == 1  # the throttle's first read; then the backoff spares every later operation
+    assert caplog.messages.count("throttle cache unreachable: request allowed unthrottled") == 3
+    assert OpsAuditLog.objects.count() == 3
 
 
 def test_browsable_api_renders_html_for_a_logged_in_staff_member(reader_user, small_data_set):
