@@ -1,15 +1,17 @@
-"""Metric reads: one conditional-aggregation query per table, shaped into the SPEC §4 groups."""
+"""Metric reads: one grouped aggregate query per table, shaped into the SPEC §4 groups."""
 import operator
-from datetime import timedelta
+from collections.abc import Collection, Container, Sequence
+from datetime import datetime, timedelta
 from decimal import ROUND_HALF_UP, Decimal
+from fractions import Fraction
 from functools import reduce
+from typing import Any
 
-from django.db.models import Avg, Count, F, OuterRef, Q, Subquery, Sum
-from django.db.models.functions import Coalesce
+from django.db.models import Count, Expression, F, Func, IntegerField, Model, OuterRef, Q, Subquery, Sum
 
 from bookings.models import OPEN_STATUSES, REVENUE_STATUSES, WAITING_STATUSES, Booking, BookingStatus
 from complaints.models import ACTIVE_STATUSES, UNRESOLVED_STATUSES, Complaint, ComplaintPriority, ComplaintStatus
-from complaints.selectors import sla_at_risk_q, sla_breached_q, sla_clean_q
+from complaints.selectors import SlaState, sla_state
 from ops_metrics.constants import MetricGroup
 from ops_metrics.windows import Window, Windows
 from staff.models import Staff
@@ -41,17 +43,10 @@ def percentage(*, part: int, whole: int) -> float | None:
 
 
 def hours(duration: timedelta | None) -> float | None:
-    """A database-averaged duration in hours, two decimals; None when there was nothing to average."""
+    """A mean duration in hours, two decimals; None when there was nothing to average."""
     if duration is None:
         return None
     return rounded(Decimal(duration // timedelta(microseconds=1)) / _MICROSECONDS_PER_HOUR, 2)
-
-
-def _in(field: str, window: Window) -> Q:
-    """`field` falls in the half-open window."""
-    if window.start is None:
-        return Q(**{f"{field}__lt": window.end})
-    return Q(**{f"{field}__gte": window.start, f"{field}__lt": window.end})
 
 
 def _since(field: str, *windows: Window) -> Q | None:
@@ -69,69 +64,136 @@ def _scan(reasons: list[Q | None]) -> Q:
     return reduce(operator.or_, dict.fromkeys(reasons))
 
 
-def _duration_avg(event: str, window: Window) -> Avg:
-    return Avg(F(event) - F("created_at"), filter=_in(event, window))
+class Bucket(Expression):
+    """Which interval cut by the ascending `bounds` holds the field's value, as a number.
+
+    i when bounds[i-1] <= value < bounds[i]: 0 below the first bound, len(bounds) at or above the last and for NULL.
+    A portable CASE compiled from the one column and plain parameters, where Case(When(...)) would resolve a lookup
+    per bound; grouping by it classifies each row once against every half-open window cut by those bounds.
+    """
+
+    output_field = IntegerField()
+
+    def __init__(self, field: str, bounds: Sequence) -> None:
+        super().__init__()
+        self.source = F(field)
+        self.bounds = tuple(bounds)
+
+    def get_source_expressions(self) -> list:
+        return [self.source]
+
+    def set_source_expressions(self, exprs: list) -> None:
+        (self.source,) = exprs
+
+    def as_sql(self, compiler, connection) -> tuple[str, list]:
+        column, column_params = compiler.compile(self.source)
+        field = self.source.output_field
+        whens, params = [], []
+        for index, bound in enumerate(self.bounds):
+            whens.append(f"WHEN {column} < %s THEN {index}")
+            params += [*column_params, field.get_db_prep_value(bound, connection)]
+        return f"CASE {' '.join(whens)} ELSE {len(self.bounds)} END", params
 
 
-def _sum(condition: Q) -> Sum:
-    return Sum("total_amount", filter=condition, default=ZERO)
+def _bounds(*windows: Window) -> list[datetime]:
+    """The distinct bounds of `windows`, ascending, to cut buckets by."""
+    return sorted({bound for window in windows for bound in (window.start, window.end) if bound is not None})
+
+
+def _buckets(bounds: list[datetime], window: Window) -> range:
+    """The Bucket values of rows inside `window`, whose bounds are among `bounds`."""
+    first = 0 if window.start is None else bounds.index(window.start) + 1
+    return range(first, bounds.index(window.end) + 1)
+
+
+def _total(rows: list[dict], column: str, **only: Container) -> Any:
+    """`column` summed over the grouped rows whose keys fall in `only` (e.g. status=...); None when all are NULL."""
+    total = None
+    for row in rows:
+        value = row[column]
+        if value is None:
+            continue
+        for key, allowed in only.items():
+            if row[key] not in allowed:
+                break
+        else:
+            total = value if total is None else total + value
+    return total
+
+
+def mean_hours(*, total: timedelta | None, count: int) -> float | None:
+    """total / count in hours, two decimals; None when there was nothing to average.
+
+    The mean is first rounded half-even to the microsecond, as PostgreSQL's avg(interval) returns it, so the figure
+    matches an avg() computed in the database.
+    """
+    if not count:
+        return None
+    return hours(timedelta(microseconds=round(Fraction(total // timedelta(microseconds=1), count))))
 
 
 def booking_metrics(*, windows: Windows, groups: frozenset[str], using: str) -> dict[str, dict]:
-    """The bookings and revenue groups and the booking part of realtime, from one aggregate query."""
-    period = windows.period
-    fixed = {"today": windows.today, "week": windows.week, "month": windows.month}
-    comparison = {"current": windows.comparison_current, "previous": windows.comparison_previous}
-    aggregates: dict = {}
+    """The bookings and revenue groups and the booking part of realtime, from one aggregate query.
+
+    The query groups by status and by the Bucket of created_at between the windows' bounds: it returns aggregate
+    rows, not data rows (at most 5 statuses × 8 buckets, whatever the data size), a count and an amount each. Every
+    figure is a sum over the rows of its statuses and its window's buckets.
+    """
+    named = {
+        "period": windows.period, "today": windows.today, "week": windows.week, "month": windows.month,
+        "current": windows.comparison_current, "previous": windows.comparison_previous,
+    }
+    keys: dict = {}
+    aggregates: dict = {"count": Count("*")}
     reasons: list[Q | None] = []
     if groups & {MetricGroup.BOOKINGS, MetricGroup.REVENUE}:
-        reasons.append(_since("created_at", period, *fixed.values(), *comparison.values()))
-    if MetricGroup.BOOKINGS in groups:
-        for status in BookingStatus.values:
-            aggregates[f"bookings_{status}"] = Count("pk", filter=_in("created_at", period) & Q(status=status))
-        aggregates["bookings_total"] = Count("pk", filter=_in("created_at", period))
-        for name, window in (fixed | comparison).items():
-            aggregates[f"bookings_{name}"] = Count("pk", filter=_in("created_at", window))
+        reasons.append(_since("created_at", *named.values()))
+        bounds = _bounds(*named.values())
+        keys["created"] = Bucket("created_at", bounds)
     if MetricGroup.REVENUE in groups:
-        revenue = Q(status__in=REVENUE_STATUSES)
-        for status in BookingStatus.values:
-            aggregates[f"amount_{status}"] = _sum(_in("created_at", period) & Q(status=status))
-        aggregates["revenue_total"] = _sum(_in("created_at", period) & revenue)
-        aggregates["revenue_count"] = Count("pk", filter=_in("created_at", period) & revenue)
-        for name, window in (fixed | comparison).items():
-            aggregates[f"revenue_{name}"] = _sum(_in("created_at", window) & revenue)
+        aggregates["amount"] = Sum("total_amount")
     if MetricGroup.REALTIME in groups:
         reasons.append(Q(status__in=OPEN_STATUSES))
-        aggregates["active_bookings"] = Count("pk", filter=Q(status=BookingStatus.IN_PROGRESS))
-        aggregates["pending_bookings"] = Count("pk", filter=Q(status__in=WAITING_STATUSES))
-    if not aggregates:
+    if not groups & {MetricGroup.BOOKINGS, MetricGroup.REVENUE, MetricGroup.REALTIME}:
         return {}
-    row = Booking.objects.using(using).filter(_scan(reasons)).aggregate(**aggregates)
+    rows = list(
+        Booking.objects.using(using)
+        .filter(_scan(reasons))
+        .order_by()
+        .values("status", **keys)
+        .annotate(**aggregates)
+    )
+
+    def count(window: str, **only: Container) -> int:
+        return _total(rows, "count", created=_buckets(bounds, named[window]), **only) or 0
+
+    def amount(window: str, **only: Container) -> Decimal:
+        return money(_total(rows, "amount", created=_buckets(bounds, named[window]), **only) or ZERO)
 
     result: dict[str, dict] = {}
     if MetricGroup.BOOKINGS in groups:
         result[MetricGroup.BOOKINGS] = {
-            "by_status": {status: row[f"bookings_{status}"] for status in BookingStatus.values},
-            "total": row["bookings_total"],
-            **{name: row[f"bookings_{name}"] for name in fixed},
-            "growth_rate": growth_rate(current=row["bookings_current"], previous=row["bookings_previous"]),
-            "previous": row["bookings_previous"],
+            "by_status": {status: count("period", status={status}) for status in BookingStatus.values},
+            "total": count("period"),
+            **{name: count(name) for name in ("today", "week", "month")},
+            "growth_rate": growth_rate(current=count("current"), previous=count("previous")),
+            "previous": count("previous"),
         }
     if MetricGroup.REVENUE in groups:
-        total = money(row["revenue_total"])
-        count = row["revenue_count"]
+        revenue = {"status": REVENUE_STATUSES}
+        total, orders = amount("period", **revenue), count("period", **revenue)
         result[MetricGroup.REVENUE] = {
             "total": total,
-            "by_status": {status: money(row[f"amount_{status}"]) for status in BookingStatus.values},
-            **{name: money(row[f"revenue_{name}"]) for name in fixed},
-            "average_order_value": money(total / count) if count else None,
-            "growth_rate": growth_rate(current=row["revenue_current"], previous=row["revenue_previous"]),
-            "previous": money(row["revenue_previous"]),
+            "by_status": {status: amount("period", status={status}) for status in BookingStatus.values},
+            **{name: amount(name, **revenue) for name in ("today", "week", "month")},
+            "average_order_value": money(total / orders) if orders else None,
+            "growth_rate": growth_rate(current=amount("current", **revenue), previous=amount("previous", **revenue)),
+            "previous": amount("previous", **revenue),
         }
     if MetricGroup.REALTIME in groups:
         result[MetricGroup.REALTIME] = {
-            "active_bookings": row["active_bookings"],
-            "pending_bookings": row["pending_bookings"],
+            "active_bookings": _total(rows, "count", status={BookingStatus.IN_PROGRESS}) or 0,
+            "pending_bookings": _total(rows, "count", status=WAITING_STATUSES) or 0,
         }
     return result
 
@@ -139,78 +201,95 @@ def booking_metrics(*, windows: Windows, groups: frozenset[str], using: str) -> 
 def complaint_metrics(
     *, windows: Windows, groups: frozenset[str], at_risk_buffer: timedelta, using: str
 ) -> dict[str, dict]:
-    """The complaints and SLA groups and the complaint part of realtime, from one aggregate query."""
+    """The complaints and SLA groups and the complaint part of realtime, from one aggregate query.
+
+    The query groups by priority, status, SLA state and the Buckets of created_at, resolved_at and first_response_at
+    between the windows' bounds: it returns aggregate rows, not data rows (at most 4 × 5 × 3 × 4 × 3 × 3, whatever
+    the data size; a few dozen in practice), a count and the summed resolution and response durations each. Every
+    figure is a sum over the rows of its class; an average is a summed duration over a count.
+    """
     period, now = windows.period, windows.now
-    unresolved = Q(status__in=UNRESOLVED_STATUSES)
-    aggregates: dict = {}
+    period_bounds = _bounds(period)
+    in_period = _buckets(period_bounds, period)
+    unresolved = {"status": UNRESOLVED_STATUSES}
+    keys: dict = {}
+    aggregates: dict = {"count": Count("*")}
     reasons: list[Q | None] = []
     if groups & {MetricGroup.COMPLAINTS, MetricGroup.SLA}:
         reasons.append(_since("resolved_at", period))
-        aggregates["avg_resolution"] = _duration_avg("resolved_at", period)
+        keys["resolved"] = Bucket("resolved_at", period_bounds)
+        aggregates["resolution"] = Sum(F("resolved_at") - F("created_at"))
     if MetricGroup.COMPLAINTS in groups:
         reasons.append(_since("created_at", period, windows.today))
-        created = _in("created_at", period)
-        for priority in ComplaintPriority.values:
-            aggregates[f"priority_{priority}"] = Count("pk", filter=created & Q(priority=priority))
-        for status in ComplaintStatus.values:
-            aggregates[f"status_{status}"] = Count("pk", filter=created & Q(status=status))
-        aggregates["total"] = Count("pk", filter=created)
-        aggregates["unresolved"] = Count("pk", filter=created & unresolved)
-        aggregates["today"] = Count("pk", filter=_in("created_at", windows.today))
+        created_bounds = _bounds(period, windows.today)
+        keys["created"] = Bucket("created_at", created_bounds)
     if MetricGroup.SLA in groups:
-        reasons += [unresolved, _since("first_response_at", period)]
-        breached = unresolved & sla_breached_q(now=now)
-        at_risk = unresolved & sla_at_risk_q(now=now, until=now + at_risk_buffer)
-        aggregates["breached"] = Count("pk", filter=breached)
-        aggregates["at_risk"] = Count("pk", filter=at_risk)
-        for priority in ComplaintPriority.values:
-            aggregates[f"breached_{priority}"] = Count("pk", filter=breached & Q(priority=priority))
-            aggregates[f"at_risk_{priority}"] = Count("pk", filter=at_risk & Q(priority=priority))
-        resolved = _in("resolved_at", period)
-        aggregates["resolved"] = Count("pk", filter=resolved)
-        aggregates["resolved_clean"] = Count("pk", filter=resolved & sla_clean_q(now=now))
-        aggregates["avg_response"] = _duration_avg("first_response_at", period)
-    if MetricGroup.REALTIME in groups:
-        reasons.append(unresolved)
-        aggregates["active_complaints"] = Count("pk", filter=Q(status__in=ACTIVE_STATUSES))
-        aggregates["critical_complaints"] = Count("pk", filter=unresolved & Q(priority=ComplaintPriority.CRITICAL))
-    if not aggregates:
+        reasons.append(_since("first_response_at", period))
+        keys["responded"] = Bucket("first_response_at", period_bounds)
+        keys["sla"] = sla_state(now=now, until=now + at_risk_buffer)
+        aggregates["response"] = Sum(F("first_response_at") - F("created_at"))
+    if groups & {MetricGroup.SLA, MetricGroup.REALTIME}:
+        reasons.append(Q(status__in=UNRESOLVED_STATUSES))
+    if not groups & {MetricGroup.COMPLAINTS, MetricGroup.SLA, MetricGroup.REALTIME}:
         return {}
-    row = Complaint.objects.using(using).filter(_scan(reasons)).aggregate(**aggregates)
+    rows = list(
+        Complaint.objects.using(using)
+        .filter(_scan(reasons))
+        .order_by()
+        .values("priority", "status", **keys)
+        .annotate(**aggregates)
+    )
+
+    def count(subset: list[dict], **only: Container) -> int:
+        return _total(subset, "count", **only) or 0
 
     result: dict[str, dict] = {}
+    if groups & {MetricGroup.COMPLAINTS, MetricGroup.SLA}:
+        resolved = [row for row in rows if row["resolved"] in in_period]
+        avg_resolution = mean_hours(total=_total(resolved, "resolution"), count=count(resolved))
     if MetricGroup.COMPLAINTS in groups:
+        created = [row for row in rows if row["created"] in _buckets(created_bounds, period)]
         result[MetricGroup.COMPLAINTS] = {
-            "by_priority": {p: row[f"priority_{p}"] for p in ComplaintPriority.values},
-            "by_status": {s: row[f"status_{s}"] for s in ComplaintStatus.values},
-            "total": row["total"],
-            "unresolved": row["unresolved"],
-            "today": row["today"],
-            "avg_resolution_hours": hours(row["avg_resolution"]),
+            "by_priority": {p: count(created, priority={p}) for p in ComplaintPriority.values},
+            "by_status": {s: count(created, status={s}) for s in ComplaintStatus.values},
+            "total": count(created),
+            "unresolved": count(created, **unresolved),
+            "today": count(rows, created=_buckets(created_bounds, windows.today)),
+            "avg_resolution_hours": avg_resolution,
         }
     if MetricGroup.SLA in groups:
+        open_rows = [row for row in rows if row["status"] in UNRESOLVED_STATUSES]
+        responded = [row for row in rows if row["responded"] in in_period]
+        at_risk, breached = {"sla": {SlaState.AT_RISK}}, {"sla": {SlaState.BREACHED}}
         result[MetricGroup.SLA] = {
-            "at_risk": row["at_risk"],
-            "breached": row["breached"],
+            "at_risk": count(open_rows, **at_risk),
+            "breached": count(open_rows, **breached),
             "by_priority": {
-                p: {"at_risk": row[f"at_risk_{p}"], "breached": row[f"breached_{p}"]} for p in ComplaintPriority.values
+                p: {"at_risk": count(open_rows, priority={p}, **at_risk),
+                    "breached": count(open_rows, priority={p}, **breached)}
+                for p in ComplaintPriority.values
             },
-            "compliance_rate": percentage(part=row["resolved_clean"], whole=row["resolved"]),
-            "avg_response_hours": hours(row["avg_response"]),
-            "avg_resolution_hours": hours(row["avg_resolution"]),
+            "compliance_rate": percentage(
+                part=count(resolved, sla={SlaState.CLEAR, SlaState.AT_RISK}), whole=count(resolved)
+            ),
+            "avg_response_hours": mean_hours(total=_total(responded, "response"), count=count(responded)),
+            "avg_resolution_hours": avg_resolution,
         }
     if MetricGroup.REALTIME in groups:
         result[MetricGroup.REALTIME] = {
-            "active_complaints": row["active_complaints"],
-            "critical_complaints": row["critical_complaints"],
+            "active_complaints": count(rows, status=ACTIVE_STATUSES),
+            "critical_complaints": count(rows, priority={ComplaintPriority.CRITICAL}, **unresolved),
         }
     return result
 
 
-def _assigned_count(queryset, field: str) -> Coalesce:
-    """Correlated subquery counting `queryset` rows assigned (via `field`) to the outer staff row."""
-    counted = queryset.filter(**{field: OuterRef("pk")}).order_by().values(field).annotate(n=Count("pk")).values("n")
-    return Coalesce(Subquery(counted), 0)
+def _assigned_count(model: type[Model], field: str, statuses: Collection[str]) -> Subquery:
+    """Correlated subquery counting `model` rows in `statuses` assigned (via `field`) to the outer staff row.
+
+    COUNT as a plain function, so the subquery is one aggregate row (0 when none) with no GROUP BY or COALESCE.
+    """
+    counted = model.objects.filter(**{field: OuterRef("pk"), "status__in": statuses}).order_by()
+    return Subquery(counted.values(n=Func("pk", function="COUNT")), output_field=IntegerField())
 
 
 def staff_workload(*, using: str) -> list[dict]:
@@ -218,12 +297,12 @@ def staff_workload(*, using: str) -> list[dict]:
     rows = (
         Staff.objects.using(using)
         .filter(is_active=True)
-        .annotate(
-            booking_load=_assigned_count(Booking.objects.filter(status__in=OPEN_STATUSES), "assigned_staff"),
-            complaint_load=_assigned_count(Complaint.objects.filter(status__in=UNRESOLVED_STATUSES), "assigned_to"),
-        )
         .order_by("name", "pk")
-        .values_list("pk", "name", "booking_load", "complaint_load")
+        .values_list(
+            "pk", "name",
+            _assigned_count(Booking, "assigned_staff", OPEN_STATUSES),
+            _assigned_count(Complaint, "assigned_to", UNRESOLVED_STATUSES),
+        )
     )
     workload = [
         {"staff_id": pk, "name": name, "bookings": bookings, "complaints": complaints, "total": bookings + complaints}
