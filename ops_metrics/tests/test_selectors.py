@@ -1,17 +1,23 @@
-"""Selectors: rounding and growth helpers, the SLA target rules edge by edge, the staff workload."""
+"""Selectors: rounding and growth helpers, the SLA target rules edge by edge, the grouped query, the staff workload."""
+import itertools
 from datetime import UTC, datetime, timedelta
 from decimal import Decimal
 from zoneinfo import ZoneInfo
 
 import pytest
 from django.db import connection
+from django.db.models import Avg, F
 from django.test.utils import CaptureQueriesContext
 
 from bookings.factories import BookingFactory
 from bookings.models import BookingStatus
 from complaints.factories import ComplaintFactory
 from complaints.models import Complaint, ComplaintPriority, ComplaintStatus
-from ops_metrics.selectors import complaint_metrics, growth_rate, hours, money, percentage, rounded, staff_workload
+from complaints.selectors import SlaState, sla_at_risk_q, sla_breached_q, sla_clean_q, sla_state
+from ops_metrics.constants import ALL_GROUPS
+from ops_metrics.selectors import (
+    Bucket, booking_metrics, complaint_metrics, growth_rate, hours, money, percentage, rounded, staff_workload,
+)
 from ops_metrics.windows import build_windows
 from staff.factories import StaffFactory
 
@@ -130,6 +136,85 @@ def test_resolved_without_response_is_judged_against_now(db):
         resolution_due_at=NOW + timedelta(hours=5), resolved_at=NOW - timedelta(minutes=40),
     )
     assert _sla()["compliance_rate"] == 50.0
+
+
+def _target_cases(now: datetime, until: datetime) -> list[tuple]:
+    """(due, achieved) pairs for one SLA target around every edge of the rules, untracked ones included."""
+    cases = [(None, None), (None, now - timedelta(hours=1))]
+    for due in (now - timedelta(hours=2), now - MICRO, now, now + MICRO, until, until + MICRO):
+        cases += [(due, None), (due, due - MICRO), (due, due), (due, due + MICRO)]
+    return cases
+
+
+def test_sla_state_agrees_with_the_sla_predicates_on_every_edge(db):
+    until = NOW + BUFFER
+    cases = _target_cases(NOW, until)
+    Complaint.objects.bulk_create(
+        Complaint(subject="edge", created_at=NOW - timedelta(days=1), response_due_at=response_due,
+                  first_response_at=responded, resolution_due_at=resolution_due, resolved_at=resolved)
+        for (response_due, responded), (resolution_due, resolved) in itertools.product(cases, cases)
+    )
+    complaints = Complaint.objects.all()
+    state = dict(complaints.annotate(state=sla_state(now=NOW, until=until)).values_list("pk", "state"))
+    breached = set(complaints.filter(sla_breached_q(now=NOW)).values_list("pk", flat=True))
+    at_risk = set(complaints.filter(sla_at_risk_q(now=NOW, until=until)).values_list("pk", flat=True))
+    clean = set(complaints.filter(sla_clean_q(now=NOW)).values_list("pk", flat=True))
+
+    assert len(state) == len(cases) ** 2
+    assert breached and at_risk and clean - at_risk  # every state occurs, so the comparison can fail
+    assert {pk for pk, s in state.items() if s == SlaState.BREACHED} == breached
+    assert {pk for pk, s in state.items() if s == SlaState.AT_RISK} == at_risk
+    assert {pk for pk, s in state.items() if s != SlaState.BREACHED} == clean
+
+
+def test_bucket_cuts_half_open_intervals_and_puts_null_last(db):
+    start, end = NOW - timedelta(days=1), NOW
+    for resolved_at in (start - MICRO, start, end - MICRO, end, None):
+        ComplaintFactory(subject=str(resolved_at), resolved_at=resolved_at)
+    buckets = dict(Complaint.objects.values_list("subject", Bucket("resolved_at", [start, end])))
+    assert buckets == {str(start - MICRO): 0, str(start): 1, str(end - MICRO): 1, str(end): 2, "None": 2}
+
+
+def test_each_table_is_read_by_one_grouped_query_of_a_few_aggregates(db):
+    windows = build_windows(period="week", now=NOW, tz=ZoneInfo("Europe/Berlin"))
+    groups = frozenset(ALL_GROUPS)
+    with CaptureQueriesContext(connection) as ctx:
+        booking_metrics(windows=windows, groups=groups, using="default")
+        complaint_metrics(windows=windows, groups=groups, at_risk_buffer=BUFFER, using="default")
+    bookings_sql, complaints_sql = (query["sql"] for query in ctx.captured_queries)
+    # Windows are buckets of the grouping, not one filtered aggregate each.
+    assert "FILTER" not in bookings_sql + complaints_sql
+    assert bookings_sql.endswith("GROUP BY 1, 2")
+    assert (bookings_sql.count("COUNT("), bookings_sql.count("SUM(")) == (1, 1)
+    assert complaints_sql.endswith("GROUP BY 1, 2, 3, 4, 5, 6")
+    assert (complaints_sql.count("COUNT("), complaints_sql.count("SUM(")) == (1, 2)
+
+
+def test_average_hours_round_the_mean_to_the_microsecond_as_postgresql_does(db):
+    def resolved_after(*durations: timedelta) -> None:
+        Complaint.objects.all().delete()
+        Complaint.objects.bulk_create(
+            Complaint(subject="avg", status=ComplaintStatus.RESOLVED, created_at=NOW - timedelta(days=5),
+                      resolved_at=NOW - timedelta(days=5) + duration)
+            for duration in durations
+        )
+
+    def ours() -> float | None:
+        windows = build_windows(period="all", now=NOW, tz=ZoneInfo("UTC"))
+        figures = complaint_metrics(windows=windows, groups=frozenset({"complaints"}), at_risk_buffer=BUFFER,
+                                    using="default")
+        return figures["complaints"]["avg_resolution_hours"]
+
+    def postgresql() -> float | None:
+        return hours(Complaint.objects.aggregate(avg=Avg(F("resolved_at") - F("created_at")))["avg"])
+
+    # Mean 17.9999995 s: the database rounds it to 18 s, which is 0.005 h and so rounds up to 0.01.
+    resolved_after(timedelta(seconds=18), timedelta(seconds=18) - MICRO)
+    assert ours() == postgresql() == 0.01
+    # Spanning days, with microseconds: the mean of the sums matches the database's average.
+    resolved_after(*(timedelta(days=d, hours=h, microseconds=u) for d, h, u in
+                     [(0, 5, 1), (1, 0, 7), (2, 23, 999_999), (0, 0, 3), (3, 12, 500_000), (1, 1, 1), (0, 17, 0)]))
+    assert ours() == postgresql() == 32.29  # 226 h / 7
 
 
 def test_staff_workload_ties_zero_load_and_inactive_staff(db):
