@@ -108,12 +108,12 @@ def _buckets(bounds: list[datetime], window: Window) -> range:
 
 def _total(rows: list[dict], column: str, **only: Container) -> Any:
     """`column` summed over the grouped rows whose keys fall in `only` (e.g. status=...); None when all are NULL."""
-    total = None
+    total, conditions = None, tuple(only.items())
     for row in rows:
         value = row[column]
         if value is None:
             continue
-        for key, allowed in only.items():
+        for key, allowed in conditions:
             if row[key] not in allowed:
                 break
         else:
@@ -164,11 +164,14 @@ def booking_metrics(*, windows: Windows, groups: frozenset[str], using: str) -> 
         .annotate(**aggregates)
     )
 
+    if keys:
+        within = {name: [row for row in rows if row["created"] in _buckets(bounds, w)] for name, w in named.items()}
+
     def count(window: str, **only: Container) -> int:
-        return _total(rows, "count", created=_buckets(bounds, named[window]), **only) or 0
+        return _total(within[window], "count", **only) or 0
 
     def amount(window: str, **only: Container) -> Decimal:
-        return money(_total(rows, "amount", created=_buckets(bounds, named[window]), **only) or ZERO)
+        return money(_total(within[window], "amount", **only) or ZERO)
 
     result: dict[str, dict] = {}
     if MetricGroup.BOOKINGS in groups:
@@ -248,7 +251,8 @@ def complaint_metrics(
         resolved = [row for row in rows if row["resolved"] in in_period]
         avg_resolution = mean_hours(total=_total(resolved, "resolution"), count=count(resolved))
     if MetricGroup.COMPLAINTS in groups:
-        created = [row for row in rows if row["created"] in _buckets(created_bounds, period)]
+        created_in_period = _buckets(created_bounds, period)
+        created = [row for row in rows if row["created"] in created_in_period]
         result[MetricGroup.COMPLAINTS] = {
             "by_priority": {p: count(created, priority={p}) for p in ComplaintPriority.values},
             "by_status": {s: count(created, status={s}) for s in ComplaintStatus.values},
