@@ -49,7 +49,7 @@ class CachedMetrics:
 
 
 def cache_call(method: str, *args: Any, force: bool = False, alias: str | None = None, **kwargs: Any) -> Any:
-    """Run one operation on the metrics cache (or cache `alias`); raise CacheUnavailable rather than pass off a failure as a miss.
+    """Run one operation on the metrics cache (or cache `alias`); failures raise CacheUnavailable, never read as misses.
 
     django-redis with IGNORE_EXCEPTIONS answers None for an unreachable server, which `add` would turn
     into "lock held" and `get` into "miss"; its client object raises instead, so that is what is called.
@@ -160,7 +160,7 @@ def _single_flight(key: str, ttl: int, compute: Callable[[], dict]) -> tuple[dic
 
 
 def cached_dashboard_metrics(*, period: str, groups: Sequence[str], now: datetime | None = None) -> CachedMetrics:
-    """The rendered dashboard payload for exactly these groups, from the cache or computed once for concurrent misses."""
+    """The rendered payload for exactly these groups, from the cache or computed once for concurrent misses."""
     from ops_metrics import services
     from ops_metrics.config import generation_and_config
 

@@ -298,8 +298,9 @@ def unreachable_cache(request):
 def test_unreachable_cache_costs_one_connection_attempt_then_serves_unthrottled(
     admin_client_api, small_data_set, unreachable_cache, caplog
 ):
+    connect = AbstractConnection.connect
     with (
-        mock.patch.object(AbstractConnection, "connect", autospec=True, side_effect=AbstractConnection.connect) as tries,
+        mock.patch.object(AbstractConnection, "connect", autospec=True, side_effect=connect) as tries,
         caplog.at_level(logging.WARNING, logger="ops_metrics"),
     ):
         responses = [admin_client_api.get(URL, {"include": "bookings"}) for _ in range(3)]

@@ -64,6 +64,19 @@ def test_prints_the_payload_as_json(frozen):
     assert payload["redacted"] == []
 
 
+def test_prints_what_the_api_returns(frozen, admin_client_api):
+    ruth = StaffFactory(name="Ruth")
+    BookingFactory(created_at=datetime(2026, 11, 18, 9, tzinfo=BERLIN), status=BookingStatus.CONFIRMED,
+                   total_amount=Decimal("1250.50"), assigned_staff=ruth)
+    ComplaintFactory(created_at=datetime(2026, 11, 18, 9, tzinfo=BERLIN), priority=ComplaintPriority.HIGH,
+                     status=ComplaintStatus.OPEN, assigned_to=ruth)
+
+    body = admin_client_api.get("/api/v1/ops/dashboard/metrics", {"period": "month"}).json()
+
+    assert run("--period", "month") == body
+    assert body["revenue"]["total"] == "1250.50"
+
+
 def test_defaults_to_all_groups_and_period_all(frozen):
     payload = run()
     assert payload["period"] == "all"
