@@ -296,18 +296,22 @@ def _assigned_count(model: type[Model], field: str, statuses: Collection[str]) -
     return Subquery(counted.values(n=Func("pk", function="COUNT")), output_field=IntegerField())
 
 
+# Parameter-free, so built once: building its two correlated subqueries cost as much as compiling the query.
+# Every call evaluates a clone (`using` chains a new queryset), never this one, so no results are cached here.
+_WORKLOAD_ROWS = (
+    Staff.objects.filter(is_active=True)
+    .order_by("name", "pk")
+    .values_list(
+        "pk", "name",
+        _assigned_count(Booking, "assigned_staff", OPEN_STATUSES),
+        _assigned_count(Complaint, "assigned_to", UNRESOLVED_STATUSES),
+    )
+)
+
+
 def staff_workload(*, using: str) -> list[dict]:
     """Open bookings and unresolved complaints per active staff member (zero rows too), heaviest first, then by name."""
-    rows = (
-        Staff.objects.using(using)
-        .filter(is_active=True)
-        .order_by("name", "pk")
-        .values_list(
-            "pk", "name",
-            _assigned_count(Booking, "assigned_staff", OPEN_STATUSES),
-            _assigned_count(Complaint, "assigned_to", UNRESOLVED_STATUSES),
-        )
-    )
+    rows = _WORKLOAD_ROWS.using(using)
     workload = [
         {"staff_id": pk, "name": name, "bookings": bookings, "complaints": complaints, "total": bookings + complaints}
         for pk, name, bookings, complaints in rows
