@@ -124,8 +124,9 @@ def _total(rows: list[dict], column: str, **only: Container) -> Any:
 def mean_hours(*, total: timedelta | None, count: int) -> float | None:
     """total / count in hours, two decimals; None when there was nothing to average.
 
-    The mean is first rounded half-even to the microsecond, as PostgreSQL's avg(interval) returns it, so the figure
-    matches an avg() computed in the database.
+    The exact mean is first rounded half-even to the microsecond, as PostgreSQL's avg(interval) returns it, so the
+    figure matches a database avg(). (PostgreSQL divides in floating point and can land 1 µs off; that changes the
+    hours only for a mean within 1 µs of an 18-second rounding edge.)
     """
     if not count:
         return None
