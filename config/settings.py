@@ -76,6 +76,9 @@ DATABASES = {"default": env.db("DATABASE_URL", default=f"sqlite:///{BASE_DIR / '
 if DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql":
     DATABASES["default"].setdefault("CONN_MAX_AGE", env.int("CONN_MAX_AGE", default=60))
     DATABASES["default"]["CONN_HEALTH_CHECKS"] = True
+# A read replica for the metrics queries: set REPLICA_DATABASE_URL and OPS_METRICS_DATABASE=replica.
+if env("REPLICA_DATABASE_URL", default=""):
+    DATABASES["replica"] = env.db("REPLICA_DATABASE_URL")
 
 REDIS_URL = env("REDIS_URL")
 if REDIS_URL:
@@ -153,6 +156,7 @@ SPECTACULAR_SETTINGS = {
 
 OPS_METRICS_CURRENCY = env("OPS_METRICS_CURRENCY")
 OPS_METRICS_DATABASE = env("OPS_METRICS_DATABASE", default="default")
+OPS_METRICS_TRUST_X_FORWARDED_FOR = env.bool("OPS_METRICS_TRUST_X_FORWARDED_FOR", default=False)
 
 LOGGING = {
     "version": 1,
