@@ -290,6 +290,8 @@ STARTED_RECENTLY = Weighted(
 SCHEDULED_BEFORE = Weighted(
     (BookingStatus.COMPLETED, 85), (BookingStatus.CANCELLED, 12), (BookingStatus.IN_PROGRESS, 3)
 )
+# Older than STALE_AFTER, work has long been closed out: no backlog grows with the years of history.
+SCHEDULED_LONG_AGO = Weighted((BookingStatus.COMPLETED, 88), (BookingStatus.CANCELLED, 12))
 PAYMENTS = {
     BookingStatus.PENDING: Weighted((PaymentStatus.UNPAID, 1)),
     BookingStatus.CONFIRMED: Weighted((PaymentStatus.PAID, 60), (PaymentStatus.UNPAID, 40)),
@@ -298,6 +300,7 @@ PAYMENTS = {
     BookingStatus.CANCELLED: Weighted((PaymentStatus.REFUNDED, 50), (PaymentStatus.UNPAID, 50)),
 }
 IN_PROGRESS_WINDOW = timedelta(hours=6)
+STALE_AFTER = timedelta(days=30)
 
 
 def _booking_rows(
@@ -315,8 +318,10 @@ def _booking_rows(
             status = SCHEDULED_AHEAD.pick(rng)
         elif now - scheduled_for < IN_PROGRESS_WINDOW:
             status = STARTED_RECENTLY.pick(rng)
-        else:
+        elif now - scheduled_for < STALE_AFTER:
             status = SCHEDULED_BEFORE.pick(rng)
+        else:
+            status = SCHEDULED_LONG_AGO.pick(rng)
         payment_status = PAYMENTS[status].pick(rng)
         cents = min(max(int(rng.lognormvariate(math.log(12_000), 0.55)), 1_500), 500_000)
         unassigned = rng.random() < (0.5 if status == BookingStatus.PENDING else 0.08)
@@ -368,7 +373,7 @@ def _complaint_rows(
         first_response_at = created_at + response_target * response_ratio
         resolved_at = max(created_at + resolution_target * resolution_ratio, first_response_at + timedelta(minutes=10))
         # A few are never worked to the end: once past due they are the overdue ones.
-        stalled = rng.random() < 0.08
+        stalled = rng.random() < (0.08 if now - created_at < STALE_AFTER else 0.002)
         if resolved_at <= now and not stalled:
             status = ComplaintStatus.CLOSED if rng.random() < 0.65 else ComplaintStatus.RESOLVED
         else:
