@@ -50,15 +50,22 @@ class OpsDashboardViewSet(viewsets.ViewSet):
     throttle_classes = [OpsMetricsThrottle]
     throttle_scope = "ops_metrics"
 
+    def _audit_refusal(self) -> None:
+        """One view_metrics_denied row: the period and groups asked for when the query parses, else none."""
+        query = MetricsQuerySerializer(data=self.request.query_params)
+        asked = query.validated_data if query.is_valid() else {"period": "", "groups": ()}
+        services.record_audit(
+            user=self.request.user, action=AuditAction.VIEW_METRICS_DENIED, period=asked["period"],
+            include=asked["groups"], ip_address=client_ip(self.request),
+        )
+
     def handle_exception(self, exc: Exception) -> Response:
-        # Permission is checked before the action runs, so the refusal is audited here, once per request.
-        if isinstance(exc, exceptions.PermissionDenied) and self.request.user.is_authenticated:
-            query = MetricsQuerySerializer(data=self.request.query_params)
-            asked = query.validated_data if query.is_valid() else {"period": "", "groups": ()}
-            services.record_audit(
-                user=self.request.user, action=AuditAction.VIEW_METRICS_DENIED, period=asked["period"],
-                include=asked["groups"], ip_address=client_ip(self.request),
-            )
+        # Refusals raised once the user is known (permission, throttle, method) are audited here, once per
+        # request: the browsable API's renderer re-checks permissions later, outside this handler. Earlier ones
+        # (bad credentials) have no user to record.
+        refused = (exceptions.PermissionDenied, exceptions.Throttled, exceptions.MethodNotAllowed)
+        if isinstance(exc, refused) and self.request.user.is_authenticated:
+            self._audit_refusal()
         return super().handle_exception(exc)
 
     @extend_schema(
@@ -98,6 +105,7 @@ class OpsDashboardViewSet(viewsets.ViewSet):
     def metrics(self, request: Request) -> Response:
         query = MetricsQuerySerializer(data=request.query_params)
         if not query.is_valid():
+            self._audit_refusal()
             body = {"detail": "Invalid query parameters.", "errors": query.errors, "valid": VALID_QUERY_VALUES}
             return Response(QueryErrorResponse(body).data, status=status.HTTP_400_BAD_REQUEST)
 

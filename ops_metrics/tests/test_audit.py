@@ -96,18 +96,49 @@ def test_anonymous_and_inactive_requests_leave_no_row(reader_user, reader_client
     assert rows() == []
 
 
-def test_bad_query_from_a_permitted_user_leaves_no_row(admin_client_api):
-    assert admin_client_api.get(URL, {"period": "year"}).status_code == 400
+def test_bad_query_from_a_permitted_user_leaves_one_denied_row_without_the_query(admin_client_api):
+    assert admin_client_api.get(URL, {"period": "year", "include": "sla"}).status_code == 400
 
-    assert rows() == []
+    assert rows() == [("ops_admin_user", None, AuditAction.VIEW_METRICS_DENIED, RESOURCE_DASHBOARD_METRICS, "", [],
+                       "127.0.0.1")]
 
 
-def test_throttled_requests_leave_no_row(admin_client_api):
+def test_html_bad_query_is_audited_once(admin_user):
+    client = Client()
+    client.force_login(admin_user)
+
+    assert client.get(URL, {"period": "year"}, HTTP_ACCEPT="text/html").status_code == 400
+    assert [row[2] for row in rows()] == [AuditAction.VIEW_METRICS_DENIED]
+
+
+def test_throttled_request_leaves_one_denied_row_with_the_query(admin_client_api):
     rest_framework = {**settings.REST_FRAMEWORK, "DEFAULT_THROTTLE_RATES": {"ops_metrics": "1/min"}}
     with override_settings(REST_FRAMEWORK=rest_framework):
-        assert [admin_client_api.get(URL, {"include": "sla"}).status_code for _ in range(2)] == [200, 429]
+        assert admin_client_api.get(URL, {"include": "sla"}).status_code == 200
+        assert admin_client_api.get(URL, {"period": "week", "include": "sla,bookings"}).status_code == 429
 
-    assert len(rows()) == 1
+    assert rows() == [
+        ("ops_admin_user", None, AuditAction.VIEW_METRICS, RESOURCE_DASHBOARD_METRICS, "all", ["sla"], "127.0.0.1"),
+        ("ops_admin_user", None, AuditAction.VIEW_METRICS_DENIED, RESOURCE_DASHBOARD_METRICS, "week",
+         ["bookings", "sla"], "127.0.0.1"),
+    ]
+
+
+def test_throttled_request_with_an_unreadable_query_records_no_query(admin_client_api):
+    rest_framework = {**settings.REST_FRAMEWORK, "DEFAULT_THROTTLE_RATES": {"ops_metrics": "1/min"}}
+    with override_settings(REST_FRAMEWORK=rest_framework):
+        assert admin_client_api.get(URL, {"include": "sla"}).status_code == 200
+        assert admin_client_api.get(URL, {"period": "year"}).status_code == 429
+
+    assert rows()[1] == ("ops_admin_user", None, AuditAction.VIEW_METRICS_DENIED, RESOURCE_DASHBOARD_METRICS, "", [],
+                         "127.0.0.1")
+
+
+def test_unsupported_method_from_a_permitted_user_leaves_one_denied_row(admin_client_api):
+    assert admin_client_api.post(f"{URL}?period=today&include=sla").status_code == 405
+
+    assert rows() == [("ops_admin_user", None, AuditAction.VIEW_METRICS_DENIED, RESOURCE_DASHBOARD_METRICS, "today",
+                       ["sla"], "127.0.0.1")]
 
 
 def test_superuser_request_is_audited():
