@@ -1,6 +1,7 @@
 """Metrics cache: generation-numbered keys, single flight, TTL from OpsConfig."""
 import hashlib
 import logging
+import secrets
 import time
 import uuid
 from collections.abc import Callable, Sequence
@@ -71,9 +72,10 @@ def cache_call(method: str, *args: Any, force: bool = False, alias: str | None =
 
 
 def _initial_generation() -> int:
-    # Started from the clock (ms), not 1: a counter lost to eviction or a cache cull restarts above
-    # every number it handed out before, so entries stored under those can never come back to life.
-    return time.time_ns() // 1_000_000
+    # Generations need only be unique. A counter lost to eviction or a cache cull restarts at a random
+    # number, not 1 or the clock (a burst of writes outruns milliseconds), so entries stored under the
+    # numbers it handed out before never come back to life; 62 bits leave Redis' signed 64-bit INCR room.
+    return secrets.randbits(62)
 
 
 def current_generation() -> int:

@@ -284,19 +284,25 @@ def test_bulk_writes_are_seen_after_the_public_invalidation():
 
 
 @pytest.mark.django_db
-def test_a_lost_counter_restarts_above_every_number_it_handed_out(django_capture_on_commit_callbacks):
-    stale = cached_dashboard_metrics(period=Period.ALL, groups=[MetricGroup.BOOKINGS])
-    with django_capture_on_commit_callbacks(execute=True):
-        BookingFactory()
-    moved_on = current_generation()
-    cache_call("delete", metrics_cache.GENERATION_KEY)  # evicted, or culled by a full local-memory cache
+def test_a_lost_counter_restarts_away_from_every_number_it_handed_out(django_capture_on_commit_callbacks):
+    # More writes than milliseconds elapsed: a restart from the clock would hand out the first number again.
+    with time_machine.travel(timezone.now(), tick=False):
+        stale = cached_dashboard_metrics(period=Period.ALL, groups=[MetricGroup.BOOKINGS])
+        handed_out = {current_generation()}
+        for _ in range(3):
+            with django_capture_on_commit_callbacks(execute=True):
+                BookingFactory()
+            handed_out.add(current_generation())
+        cache_call("delete", metrics_cache.GENERATION_KEY)  # evicted, or culled by a full local-memory cache
 
-    with time_machine.travel(timezone.now() + timedelta(seconds=1)):
-        after = cached_dashboard_metrics(period=Period.ALL, groups=[MetricGroup.BOOKINGS])
+        # A second on (the bookings are created at the frozen instant, and windows end before `now`), same day.
+        later = timezone.now() + timedelta(seconds=1)
+        after = cached_dashboard_metrics(period=Period.ALL, groups=[MetricGroup.BOOKINGS], now=later)
 
+    assert len(handed_out) == 4
     assert stale.payload["bookings"]["total"] == 0
-    assert current_generation() > moved_on
-    assert (after.hit, after.payload["bookings"]["total"]) == (False, 1)
+    assert current_generation() not in handed_out
+    assert (after.hit, after.payload["bookings"]["total"]) == (False, 3)
 
 
 @pytest.mark.django_db(transaction=True)
