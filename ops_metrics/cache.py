@@ -12,6 +12,7 @@ from zoneinfo import ZoneInfo
 
 from django.conf import settings
 from django.core.cache import caches
+from django.db import DEFAULT_DB_ALIAS, transaction
 from django.utils import timezone
 from django_redis.cache import RedisCache
 from django_redis.exceptions import ConnectionInterrupted
@@ -89,8 +90,15 @@ def current_generation() -> int:
     return generation
 
 
-def invalidate_metrics_cache() -> None:
-    """Make every cached metrics entry (and the cached OpsConfig) stale; call after bulk writes that bypass signals."""
+def invalidate_metrics_cache(*, using: str = DEFAULT_DB_ALIAS) -> None:
+    """Make every cached metrics entry (and the cached OpsConfig) stale once the transaction on `using` commits.
+
+    Call after bulk writes that bypass signals. Outside a transaction it takes effect at once; a rollback cancels it.
+    """
+    transaction.on_commit(_move_generation_on, using=using)
+
+
+def _move_generation_on() -> None:
     try:
         try:
             cache_call("incr", GENERATION_KEY, force=True)

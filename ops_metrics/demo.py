@@ -158,7 +158,7 @@ def seed_demo_data(
             progress=progress,
         )
     _analyze(using=using)
-    invalidate_metrics_cache()
+    invalidate_metrics_cache(using=using)
     return SeedSummary(staff=len(staff_ids), bookings=bookings, complaints=complaints)
 
 

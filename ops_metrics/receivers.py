@@ -1,5 +1,4 @@
 """Signal receivers: writes to the data the metrics read invalidate the cache after commit."""
-from django.db import transaction
 from django.db.models.signals import post_delete, post_save
 
 from ops_metrics.cache import invalidate_metrics_cache
@@ -11,7 +10,7 @@ DISPATCH_UID = "ops_metrics.invalidate_metrics_cache"
 
 def invalidate_after_commit(sender: type, using: str, **kwargs) -> None:
     """Bump the cache generation once the writing transaction commits; a rollback bumps nothing."""
-    transaction.on_commit(invalidate_metrics_cache, using=using)
+    invalidate_metrics_cache(using=using)
 
 
 def connect_receivers() -> None:

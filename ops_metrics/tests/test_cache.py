@@ -266,21 +266,41 @@ def test_ttl_changes_take_effect_at_once(django_capture_on_commit_callbacks):
 
 
 @pytest.mark.django_db
-def test_bulk_writes_are_seen_after_the_public_invalidation():
+def test_bulk_writes_are_seen_after_the_public_invalidation(django_capture_on_commit_callbacks):
     BookingFactory()
     assert _booking_total() == 1
     Booking.objects.bulk_create([BookingFactory.build(), BookingFactory.build()])
     assert _booking_total() == 1  # bulk_create sends no signal: the cache still answers
 
-    invalidate_metrics_cache()
+    with django_capture_on_commit_callbacks(execute=True):
+        invalidate_metrics_cache()
     after_create = cached_dashboard_metrics(period=Period.ALL, groups=[MetricGroup.BOOKINGS])
-    Booking.objects.update(status="cancelled")
-    invalidate_metrics_cache()
+    with django_capture_on_commit_callbacks(execute=True):
+        Booking.objects.update(status="cancelled")
+        invalidate_metrics_cache()
     after_update = cached_dashboard_metrics(period=Period.ALL, groups=[MetricGroup.BOOKINGS])
 
     assert (after_create.hit, after_create.payload["bookings"]["total"]) == (False, 3)
     assert after_update.hit is False
     assert after_update.payload["bookings"]["by_status"]["cancelled"] == 3
+
+
+@pytest.mark.django_db(transaction=True)
+def test_public_invalidation_waits_for_the_surrounding_transaction():
+    generation = current_generation()
+
+    with transaction.atomic():
+        invalidate_metrics_cache()
+        assert current_generation() == generation
+    committed = current_generation()
+    with pytest.raises(RuntimeError), transaction.atomic():
+        invalidate_metrics_cache()
+        raise RuntimeError("rolled back")
+
+    assert committed == generation + 1
+    assert current_generation() == committed
+    invalidate_metrics_cache()  # outside any transaction: at once
+    assert current_generation() == committed + 1
 
 
 @pytest.mark.django_db
@@ -349,14 +369,17 @@ def test_a_lock_whose_holder_died_delays_but_does_not_block(counting_service, mo
 
 
 @pytest.mark.django_db
-def test_cache_on_a_closed_port_degrades_to_the_database(closed_port_cache, monkeypatch, caplog):
+def test_cache_on_a_closed_port_degrades_to_the_database(
+    closed_port_cache, monkeypatch, caplog, django_capture_on_commit_callbacks
+):
     BookingFactory.create_batch(3)
     sleeps = []
     monkeypatch.setattr(metrics_cache.time, "sleep", sleeps.append)
 
     with caplog.at_level(logging.WARNING, logger="ops_metrics.cache"):
         results = [cached_dashboard_metrics(period=Period.ALL, groups=ALL_GROUPS) for _ in range(2)]
-        invalidate_metrics_cache()
+        with django_capture_on_commit_callbacks(execute=True):
+            invalidate_metrics_cache()
 
     assert [result.hit for result in results] == [False, False]
     assert [result.payload["bookings"]["total"] for result in results] == [3, 3]
@@ -366,13 +389,16 @@ def test_cache_on_a_closed_port_degrades_to_the_database(closed_port_cache, monk
 
 
 @pytest.mark.django_db
-def test_a_down_cache_costs_one_connection_attempt_then_none_until_the_backoff_ends(closed_port_cache):
+def test_a_down_cache_costs_one_connection_attempt_then_none_until_the_backoff_ends(
+    closed_port_cache, django_capture_on_commit_callbacks
+):
     with mock.patch.object(AbstractConnection, "connect", autospec=True, side_effect=AbstractConnection.connect) as tries:
         cached_dashboard_metrics(period=Period.ALL, groups=ALL_GROUPS)
         first_request = tries.call_count
         cached_dashboard_metrics(period=Period.ALL, groups=ALL_GROUPS)
         second_request = tries.call_count - first_request
-        invalidate_metrics_cache()
+        with django_capture_on_commit_callbacks(execute=True):
+            invalidate_metrics_cache()
         invalidation = tries.call_count - first_request - second_request
 
     assert (first_request, second_request, invalidation) == (1, 0, 1)

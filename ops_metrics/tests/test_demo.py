@@ -179,11 +179,12 @@ def test_due_times_follow_the_configured_targets():
     }
 
 
-def test_loading_invalidates_cached_metrics():
-    # COPY and bulk_create send no signals: the command itself must make cached figures stale.
+def test_loading_invalidates_cached_metrics(django_capture_on_commit_callbacks):
+    # COPY and bulk_create send no signals: the command itself must make cached figures stale (once committed).
     assert cached_dashboard_metrics(period="all", groups=["bookings"]).payload["bookings"]["total"] == 0
 
-    _seed("--seed=9", *SMALL)
+    with django_capture_on_commit_callbacks(execute=True):
+        _seed("--seed=9", *SMALL)
 
     fresh = cached_dashboard_metrics(period="all", groups=["bookings"])
     assert (fresh.hit, fresh.payload["bookings"]["total"]) == (False, 300)
