@@ -31,9 +31,11 @@ def client_ip(request: Request) -> str | None:
         # The last entry is the one our proxy wrote; earlier ones are whatever the client sent.
         candidate = forwarded.rsplit(",", 1)[-1].strip()
     try:
-        return str(ipaddress.ip_address(candidate))
+        address = ipaddress.ip_address(candidate)
     except ValueError:
         return None
+    # PostgreSQL's inet has no IPv6 zone index ("fe80::1%eth0"), and Django only drops it from short addresses.
+    return str(address).partition("%")[0]
 
 
 def _etag_matches(if_none_match: str | None, etag: str) -> bool:

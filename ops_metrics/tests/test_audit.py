@@ -157,6 +157,21 @@ def test_x_forwarded_for_is_ignored_by_default(admin_client_api):
     assert rows()[0][6] == "10.0.0.2"
 
 
+@pytest.mark.parametrize(
+    ("remote_addr", "expected"),
+    [
+        ("fe80::1%eth0", "fe80::1"),
+        # Too long for Django's own IPv6 cleaning, which would pass it on to PostgreSQL's inet as it is.
+        ("2001:db8:1111:2222:3333:4444:5555:6666%eth0", "2001:db8:1111:2222:3333:4444:5555:6666"),
+    ],
+)
+def test_scoped_ipv6_address_is_stored_without_its_zone(admin_client_api, remote_addr, expected):
+    response = admin_client_api.get(URL, {"include": "sla"}, REMOTE_ADDR=remote_addr)
+
+    assert response.status_code == 200
+    assert rows()[0][6] == expected
+
+
 @override_settings(OPS_METRICS_TRUST_X_FORWARDED_FOR=True)
 @pytest.mark.parametrize(
     ("forwarded", "expected"),
@@ -165,6 +180,7 @@ def test_x_forwarded_for_is_ignored_by_default(admin_client_api):
         ("198.51.100.1, 203.0.113.9", "203.0.113.9"),  # the client-supplied first entry is not trusted
         ("2001:db8::1", "2001:db8::1"),
         ("not-an-ip", None),
+        ("fe80::1%" + "x" * 40, "fe80::1"),  # PostgreSQL's inet has no zone index
     ],
 )
 def test_x_forwarded_for_last_entry_when_trusted(admin_client_api, forwarded, expected):
