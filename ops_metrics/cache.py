@@ -8,7 +8,6 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import date, datetime
 from typing import Any
-from zoneinfo import ZoneInfo
 
 from django.conf import settings
 from django.core.cache import caches
@@ -188,7 +187,7 @@ def cached_dashboard_metrics(*, period: str, groups: Sequence[str], now: datetim
         payload = compute()
         return CachedMetrics(payload=payload, hit=False, etag=_etag(f"uncached:{period}:{','.join(groups)}", payload))
 
-    local_date = now.astimezone(ZoneInfo(config.timezone)).date()
+    local_date = now.astimezone(config.tzinfo).date()
     key = metrics_key(generation=generation, period=period, groups=groups, local_date=local_date)
     if not config.metrics_cache_ttl_seconds:
         payload = compute()

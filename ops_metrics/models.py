@@ -1,4 +1,7 @@
 """OpsConfig (one row), the append-only OpsAuditLog, and the ops.read / ops.admin permissions."""
+import logging
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
 from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.core.validators import MaxValueValidator, MinValueValidator
@@ -6,6 +9,8 @@ from django.db import models
 from django.utils import timezone
 
 from ops_metrics.constants import RESOURCE_DASHBOARD_METRICS, AuditAction
+
+logger = logging.getLogger(__name__)
 
 TARGET_VALIDATORS = [MinValueValidator(1), MaxValueValidator(24 * 365)]
 
@@ -17,8 +22,6 @@ def default_timezone() -> str:
 
 def validate_timezone(value: str) -> None:
     """Reject names that zoneinfo does not know."""
-    from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
-
     try:
         ZoneInfo(value)
     except (ZoneInfoNotFoundError, ValueError) as exc:
@@ -68,6 +71,17 @@ class OpsConfig(models.Model):
 
     def delete(self, *args, **kwargs):
         raise ValidationError("The ops configuration cannot be deleted.")
+
+    @property
+    def tzinfo(self) -> ZoneInfo:
+        """The business timezone; the project's TIME_ZONE (error logged) for a stored name zoneinfo does not know."""
+        try:
+            return ZoneInfo(self.timezone)
+        except (ZoneInfoNotFoundError, ValueError):
+            # Only a write that bypassed validation (QuerySet.update, raw SQL) stores one; every request would fail.
+            logger.error("OpsConfig.timezone %r is not an IANA timezone name; using %s", self.timezone,
+                         settings.TIME_ZONE)
+            return ZoneInfo(settings.TIME_ZONE)
 
     def sla_targets(self) -> dict[str, tuple[int, int]]:
         """(response hours, resolution hours) per priority."""

@@ -36,7 +36,7 @@ def dashboard_metrics(*, period: str, groups: Sequence[str], now: datetime | Non
     period = Period(period)
     now = timezone.now() if now is None else now
     config = get_ops_config()
-    tz = ZoneInfo(config.timezone)
+    tz = config.tzinfo
     windows = build_windows(period=period, now=now, tz=tz)
     requested = frozenset(groups)
     using = conf.metrics_database()
@@ -58,7 +58,7 @@ def dashboard_metrics(*, period: str, groups: Sequence[str], now: datetime | Non
 
     return {
         "period": period.value,
-        "timezone": config.timezone,
+        "timezone": tz.key,
         "window": _local(windows.period, tz),
         "comparison": {
             "current": _local(windows.comparison_current, tz),

@@ -19,7 +19,7 @@ from bookings.models import BookingStatus
 from complaints.factories import ComplaintFactory
 from complaints.models import ComplaintPriority, ComplaintStatus
 from ops_metrics.constants import ALL_GROUPS, MetricGroup, Period
-from ops_metrics.models import OpsAuditLog
+from ops_metrics.models import OpsAuditLog, OpsConfig
 from staff.factories import StaffFactory, UserFactory
 
 URL = "/api/v1/ops/dashboard/metrics"
@@ -191,6 +191,21 @@ def test_bad_query_is_400_naming_the_parameter_and_the_valid_values(admin_client
     assert list(body["errors"]) == [param]
     assert fragment in body["errors"][param][0]
     assert body["valid"] == {"period": ["today", "week", "month", "all"], "include": list(ALL_GROUPS)}
+
+
+@pytest.mark.parametrize("stored", ["Mars/Olympus_Mons", "", "../etc/passwd"])
+def test_invalid_stored_timezone_falls_back_to_the_project_timezone(admin_client_api, frozen, settings, caplog, stored):
+    settings.TIME_ZONE = "Europe/Berlin"
+    OpsConfig.objects.create()
+    OpsConfig.objects.update(timezone=stored)  # bypasses the field's validation
+
+    with caplog.at_level(logging.ERROR, logger="ops_metrics"):
+        response = admin_client_api.get(URL, {"period": "today", "include": "bookings"})
+
+    assert response.status_code == 200
+    assert response.json()["timezone"] == "Europe/Berlin"
+    assert response.json()["window"] == {"start": "2026-11-26T00:00:00+01:00", "end": "2026-11-26T11:30:00+01:00"}
+    assert f"OpsConfig.timezone {stored!r} is not an IANA timezone name; using Europe/Berlin" in caplog.messages
 
 
 def test_agreeing_repeated_parameters_are_accepted(admin_client_api, frozen):
