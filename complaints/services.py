@@ -1,7 +1,11 @@
 """Complaint writes: SLA due times filled from the per-priority targets."""
 from datetime import datetime, timedelta
+from typing import TYPE_CHECKING
 
 from django.utils import timezone
+
+if TYPE_CHECKING:
+    from complaints.models import Complaint  # the model calls these services on save
 
 
 def sla_due_times(*, priority: str, created_at: datetime) -> tuple[datetime, datetime]:
@@ -12,7 +16,7 @@ def sla_due_times(*, priority: str, created_at: datetime) -> tuple[datetime, dat
     return created_at + timedelta(hours=response_hours), created_at + timedelta(hours=resolution_hours)
 
 
-def fill_due_times(*, complaint) -> None:
+def fill_due_times(*, complaint: "Complaint") -> None:
     """Set whichever due times were not given, from the OpsConfig targets of the complaint's priority."""
     if complaint.response_due_at is not None and complaint.resolution_due_at is not None:
         return

@@ -177,7 +177,7 @@ def cached_dashboard_metrics(*, period: str, groups: Sequence[str], now: datetim
     groups = canonical_groups(groups)
 
     def compute() -> dict:
-        return services.render_metrics(services.dashboard_metrics(period=period, groups=groups, now=now))
+        return services.render_metrics(payload=services.dashboard_metrics(period=period, groups=groups, now=now))
 
     try:
         # Read before computing: a result computed while a write commits lands under the old generation.

@@ -28,7 +28,7 @@ def _resolve_ops_permissions(user: AbstractBaseUser | AnonymousUser) -> frozense
     return frozenset(f"{app_label}.{codename}" for codename in codenames) & OPS_PERMISSIONS
 
 
-def ops_permissions(user: AbstractBaseUser | AnonymousUser) -> frozenset[str]:
+def ops_permissions(*, user: AbstractBaseUser | AnonymousUser) -> frozenset[str]:
     """Which of ops.read and ops.admin `user` holds, as `user.has_perm` would answer, resolved once per user object.
 
     With ModelBackend alone (this project's setting) that is one query over the user's own and their groups'
@@ -50,4 +50,4 @@ class CanViewOpsMetrics(BasePermission):
 
     def has_permission(self, request, view) -> bool:
         user = request.user
-        return bool(user and user.is_authenticated and ops_permissions(user))
+        return bool(user and user.is_authenticated and ops_permissions(user=user))

@@ -20,7 +20,7 @@ ZERO = Decimal("0")
 _MICROSECONDS_PER_HOUR = Decimal(3_600_000_000)
 
 
-def rounded(value: Decimal | int, places: int) -> float:
+def rounded(value: Decimal | int, *, places: int) -> float:
     """`value` rounded half away from zero to `places` decimals, as a float (for hours and percentages)."""
     return float(Decimal(value).quantize(Decimal(1).scaleb(-places), rounding=ROUND_HALF_UP))
 
@@ -34,19 +34,19 @@ def growth_rate(*, current: Decimal | int, previous: Decimal | int) -> float | N
     """(current − previous) / previous × 100, one decimal; None when previous is 0."""
     if not previous:
         return None
-    return rounded((Decimal(current) - Decimal(previous)) * 100 / Decimal(previous), 1)
+    return rounded((Decimal(current) - Decimal(previous)) * 100 / Decimal(previous), places=1)
 
 
 def percentage(*, part: int, whole: int) -> float | None:
     """part / whole × 100, one decimal; None when whole is 0."""
-    return rounded(Decimal(part) * 100 / Decimal(whole), 1) if whole else None
+    return rounded(Decimal(part) * 100 / Decimal(whole), places=1) if whole else None
 
 
 def hours(duration: timedelta | None) -> float | None:
     """A mean duration in hours, two decimals; None when there was nothing to average."""
     if duration is None:
         return None
-    return rounded(Decimal(duration // timedelta(microseconds=1)) / _MICROSECONDS_PER_HOUR, 2)
+    return rounded(Decimal(duration // timedelta(microseconds=1)) / _MICROSECONDS_PER_HOUR, places=2)
 
 
 def _since(field: str, *windows: Window) -> Q | None:

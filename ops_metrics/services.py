@@ -75,7 +75,7 @@ def _local(window: Window, tz: ZoneInfo) -> dict:
     return {"start": None if window.start is None else window.start.astimezone(tz), "end": window.end.astimezone(tz)}
 
 
-def render_metrics(payload: dict) -> dict:
+def render_metrics(*, payload: dict) -> dict:
     """The client representation of a payload (what the API and the CLI print): plain JSON types only.
 
     Rendered once per computation and cached as such, so a cache hit does no serialization. The JSON round trip
@@ -120,7 +120,7 @@ def metrics_for_user(
     Withheld groups are never asked of the cache, so a cached payload cannot carry them to this user.
     """
     record_audit(user=user, action=AuditAction.VIEW_METRICS, period=period, include=groups, ip_address=ip_address)
-    is_admin = PERM_ADMIN in ops_permissions(user)
+    is_admin = PERM_ADMIN in ops_permissions(user=user)
     allowed = tuple(group for group in groups if is_admin or group not in ADMIN_ONLY_GROUPS)
     redacted = [group for group in groups if group not in allowed]
     cached = cached_dashboard_metrics(period=period, groups=allowed)

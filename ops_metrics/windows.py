@@ -20,18 +20,12 @@ class Windows:
     """Every window one computation needs, all taken from the same `now`."""
 
     now: datetime
-    tz: ZoneInfo
     period: Window
     today: Window
     week: Window
     month: Window
     comparison_current: Window
     comparison_previous: Window
-
-    @property
-    def local_date(self) -> date:
-        """The business-local date of `now`."""
-        return self.now.astimezone(self.tz).date()
 
 
 def local_midnight(day: date, tz: ZoneInfo) -> datetime:
@@ -89,6 +83,6 @@ def build_windows(*, period: str, now: datetime, tz: ZoneInfo) -> Windows:
         Period.ALL: Window(None, now),
     }[period]
     return Windows(
-        now=now, tz=tz, period=period_window, today=today_window, week=week_window, month=month_window,
+        now=now, period=period_window, today=today_window, week=week_window, month=month_window,
         comparison_current=current, comparison_previous=previous,
     )

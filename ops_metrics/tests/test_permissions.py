@@ -36,9 +36,9 @@ def test_group_and_direct_permissions_are_united_in_one_query(django_assert_num_
     user = _fresh(user)
 
     with django_assert_num_queries(1):
-        assert ops_permissions(user) == {PERM_READ, PERM_ADMIN}
+        assert ops_permissions(user=user) == {PERM_READ, PERM_ADMIN}
     with django_assert_num_queries(0):
-        assert ops_permissions(user) == {PERM_READ, PERM_ADMIN}
+        assert ops_permissions(user=user) == {PERM_READ, PERM_ADMIN}
 
 
 @pytest.mark.parametrize(
@@ -58,7 +58,7 @@ def test_answers_as_has_perm_does(groups, direct, expected):
         user.groups.add(Group.objects.get(name=name))
     user.user_permissions.add(*(_permission(label) for label in direct))
 
-    assert ops_permissions(_fresh(user)) == expected
+    assert ops_permissions(user=_fresh(user)) == expected
     assert {perm for perm in (PERM_READ, PERM_ADMIN) if _fresh(user).has_perm(perm)} == expected
 
 
@@ -68,14 +68,14 @@ def test_a_group_with_other_members_is_counted_once():
     for user in users:
         user.groups.add(readers)
 
-    assert [ops_permissions(_fresh(user)) for user in users] == [{PERM_READ}] * 3
+    assert [ops_permissions(user=_fresh(user)) for user in users] == [{PERM_READ}] * 3
 
 
 def test_superuser_holds_both_without_a_query(django_assert_num_queries):
     user = _fresh(UserFactory(is_superuser=True))
 
     with django_assert_num_queries(0):
-        assert ops_permissions(user) == {PERM_READ, PERM_ADMIN}
+        assert ops_permissions(user=user) == {PERM_READ, PERM_ADMIN}
 
 
 @pytest.mark.parametrize("is_superuser", [False, True])
@@ -85,11 +85,11 @@ def test_inactive_users_hold_nothing(is_superuser, django_assert_num_queries):
     user = _fresh(user)
 
     with django_assert_num_queries(0):
-        assert ops_permissions(user) == frozenset()
+        assert ops_permissions(user=user) == frozenset()
 
 
 def test_anonymous_holds_nothing():
-    assert ops_permissions(AnonymousUser()) == frozenset()
+    assert ops_permissions(user=AnonymousUser()) == frozenset()
 
 
 @override_settings(
@@ -100,5 +100,5 @@ def test_other_backends_are_asked_through_has_perm():
     admin = UserFactory(username="ada")
     admin.groups.add(Group.objects.get(name=ADMINS_GROUP))
 
-    assert ops_permissions(_fresh(robin)) == {PERM_READ}
-    assert ops_permissions(_fresh(admin)) == {PERM_READ, PERM_ADMIN}
+    assert ops_permissions(user=_fresh(robin)) == {PERM_READ}
+    assert ops_permissions(user=_fresh(admin)) == {PERM_READ, PERM_ADMIN}

@@ -45,9 +45,9 @@ def test_growth_rate(current, previous, expected):
 
 
 def test_rounding_is_half_up_on_the_decimal_value():
-    assert rounded(Decimal("54.625"), 2) == 54.63  # float(54.625) rounds to 54.62 with round()
-    assert rounded(Decimal("2.675"), 2) == 2.68
-    assert rounded(Decimal("-0.05"), 1) == -0.1
+    assert rounded(Decimal("54.625"), places=2) == 54.63  # float(54.625) rounds to 54.62 with round()
+    assert rounded(Decimal("2.675"), places=2) == 2.68
+    assert rounded(Decimal("-0.05"), places=1) == -0.1
     assert percentage(part=1, whole=3) == 33.3
     assert percentage(part=2, whole=3) == 66.7
     assert percentage(part=0, whole=0) is None

@@ -21,5 +21,5 @@ class Command(BaseCommand):
             period, groups = parse_metrics_query(period=options["period"], include=options["include"])
         except InvalidQuery as exc:
             raise CommandError(f"{exc.param}: {exc.message}") from exc
-        payload = render_metrics(dashboard_metrics(period=period, groups=groups))
+        payload = render_metrics(payload=dashboard_metrics(period=period, groups=groups))
         self.stdout.write(json.dumps(payload, indent=2))
