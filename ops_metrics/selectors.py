@@ -64,6 +64,11 @@ def _scan(reasons: list[Q | None]) -> Q:
     return reduce(operator.or_, dict.fromkeys(reasons))
 
 
+def _grouped_rows(queryset, *, reasons: list[Q | None], by: list[str], keys: dict, aggregates: dict) -> list[dict]:
+    """One aggregate query: the rows `reasons` need, grouped by the `by` columns and the `keys` expressions."""
+    return list(queryset.filter(_scan(reasons)).order_by().values(*by, **keys).annotate(**aggregates))
+
+
 class Bucket(Expression):
     """Which interval cut by the ascending `bounds` holds the field's value, as a number.
 
@@ -157,13 +162,7 @@ def booking_metrics(*, windows: Windows, groups: frozenset[str], using: str) -> 
         reasons.append(Q(status__in=OPEN_STATUSES))
     if not groups & {MetricGroup.BOOKINGS, MetricGroup.REVENUE, MetricGroup.REALTIME}:
         return {}
-    rows = list(
-        Booking.objects.using(using)
-        .filter(_scan(reasons))
-        .order_by()
-        .values("status", **keys)
-        .annotate(**aggregates)
-    )
+    rows = _grouped_rows(Booking.objects.using(using), reasons=reasons, by=["status"], keys=keys, aggregates=aggregates)
 
     if keys:
         within = {name: [row for row in rows if row["created"] in _buckets(bounds, w)] for name, w in named.items()}
@@ -236,12 +235,8 @@ def complaint_metrics(
         reasons.append(Q(status__in=UNRESOLVED_STATUSES))
     if not groups & {MetricGroup.COMPLAINTS, MetricGroup.SLA, MetricGroup.REALTIME}:
         return {}
-    rows = list(
-        Complaint.objects.using(using)
-        .filter(_scan(reasons))
-        .order_by()
-        .values("priority", "status", **keys)
-        .annotate(**aggregates)
+    rows = _grouped_rows(
+        Complaint.objects.using(using), reasons=reasons, by=["priority", "status"], keys=keys, aggregates=aggregates
     )
 
     def count(subset: list[dict], **only: Container) -> int:
