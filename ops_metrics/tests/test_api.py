@@ -216,7 +216,12 @@ def test_agreeing_repeated_parameters_are_accepted(admin_client_api, frozen):
 
 
 def test_unknown_parameters_are_ignored(admin_client_api, frozen):
-    assert admin_client_api.get(URL, {"colour": "blue"}).status_code == 200
+    response = admin_client_api.get(URL, {"colour": "blue"})
+
+    body = response.json()
+    assert response.status_code == 200
+    assert body["period"] == "all"
+    assert [key for key in body if key in ALL_GROUPS] == list(ALL_GROUPS)
 
 
 def test_trailing_slash_is_served_without_redirect(admin_client_api, frozen):
@@ -242,6 +247,19 @@ def test_second_request_is_a_cache_hit_and_if_none_match_gives_304(admin_client_
     assert second.content == b""
     assert second["ETag"] == first["ETag"]
     assert "private" in second["Cache-Control"]
+
+
+def test_etag_stops_matching_once_a_write_commits(admin_client_api, frozen, django_capture_on_commit_callbacks):
+    first = admin_client_api.get(URL, {"include": "bookings"})
+    assert admin_client_api.get(URL, {"include": "bookings"}, HTTP_IF_NONE_MATCH=first["ETag"]).status_code == 304
+
+    with django_capture_on_commit_callbacks(execute=True):
+        BookingFactory(created_at=datetime(2026, 11, 26, 9, 0, tzinfo=ZoneInfo("UTC")))
+    after = admin_client_api.get(URL, {"include": "bookings"}, HTTP_IF_NONE_MATCH=first["ETag"])
+
+    assert (after.status_code, after["X-Cache"]) == (200, "miss")
+    assert after["ETag"] != first["ETag"]
+    assert after.json()["bookings"]["today"] == 1
 
 
 def test_cache_hit_reads_no_metrics_table(admin_client_api, small_data_set, django_assert_num_queries):
