@@ -1,6 +1,7 @@
 """The dashboard API: validate the query, ask the service, render; refusals audited."""
 import ipaddress
 
+from django.core.exceptions import SuspiciousOperation
 from django.utils.cache import patch_cache_control, patch_vary_headers
 from django.utils.http import parse_etags
 from drf_spectacular.types import OpenApiTypes
@@ -65,6 +66,9 @@ class OpsDashboardViewSet(viewsets.ViewSet):
         # Refusals raised once the user is known (permission, throttle, method) are audited here, once per
         # request: the browsable API's renderer re-checks permissions later, outside this handler. Earlier ones
         # (bad credentials) have no user to record.
+        if isinstance(exc, SuspiciousOperation):
+            # Django refuses to parse an oversized query string (DATA_UPLOAD_MAX_NUMBER_FIELDS): a JSON 400 too.
+            exc = exceptions.ParseError("The query string has too many parameters.")
         refused = (exceptions.PermissionDenied, exceptions.Throttled, exceptions.MethodNotAllowed)
         if isinstance(exc, refused) and self.request.user.is_authenticated:
             self._audit_refusal()

@@ -208,6 +208,13 @@ def test_invalid_stored_timezone_falls_back_to_the_project_timezone(admin_client
     assert f"OpsConfig.timezone {stored!r} is not an IANA timezone name; using Europe/Berlin" in caplog.messages
 
 
+def test_oversized_query_string_is_a_json_400(admin_client_api, frozen):
+    response = admin_client_api.get(URL + "?" + "&".join(f"p{i}=1" for i in range(1100)))
+
+    assert response.status_code == 400
+    assert response.json() == {"detail": "The query string has too many parameters."}
+
+
 def test_agreeing_repeated_parameters_are_accepted(admin_client_api, frozen):
     response = admin_client_api.get(f"{URL}?period=week&period=week&include=sla&include=sla")
 
