@@ -2,7 +2,7 @@
 import hashlib
 import json
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import replace
 from datetime import datetime, timedelta
 from zoneinfo import ZoneInfo
 
@@ -12,7 +12,7 @@ from django.utils import timezone
 from rest_framework.utils.encoders import JSONEncoder
 
 from ops_metrics import conf
-from ops_metrics.cache import cached_dashboard_metrics
+from ops_metrics.cache import CachedMetrics, cached_dashboard_metrics
 from ops_metrics.config import get_ops_config
 from ops_metrics.constants import (
     ADMIN_ONLY_GROUPS, ALL_GROUPS, PERM_ADMIN, RESOURCE_DASHBOARD_METRICS, AuditAction, MetricGroup, Period,
@@ -84,15 +84,6 @@ def render_metrics(*, payload: dict) -> dict:
     return json.loads(json.dumps(DashboardMetricsResponse(payload).data, cls=JSONEncoder))
 
 
-@dataclass(frozen=True)
-class MetricsForUser:
-    """What one user may see of the metrics, and how it was obtained."""
-
-    payload: dict
-    hit: bool
-    etag: str
-
-
 def record_audit(
     *, user: AbstractBaseUser, action: str, period: str, include: Sequence[str], ip_address: str | None
 ) -> OpsAuditLog:
@@ -114,7 +105,7 @@ def record_audit(
 
 def metrics_for_user(
     *, user: AbstractBaseUser, period: str, groups: Sequence[str], ip_address: str | None
-) -> MetricsForUser:
+) -> CachedMetrics:
     """The metrics `user` may see (admin-only groups withheld and listed in `redacted`), audited.
 
     Withheld groups are never asked of the cache, so a cached payload cannot carry them to this user.
@@ -127,4 +118,4 @@ def metrics_for_user(
     etag = cached.etag
     if redacted:  # the body differs from an unredacted one for the same groups, so must its validator
         etag = '"{}"'.format(hashlib.sha256(f"{etag}|redacted={','.join(redacted)}".encode()).hexdigest()[:32])
-    return MetricsForUser(payload={**cached.payload, "redacted": redacted}, hit=cached.hit, etag=etag)
+    return replace(cached, payload={**cached.payload, "redacted": redacted}, etag=etag)
