@@ -107,7 +107,7 @@ class OpsDashboardViewSet(viewsets.ViewSet):
             429: OpenApiResponse(ErrorDetail, description="Too many requests; see Retry-After."),
         },
     )
-    @action(detail=False, methods=["get"], url_path="metrics")
+    @action(detail=False, methods=["get"], url_path="metrics", name="Ops dashboard metrics")
     def metrics(self, request: Request) -> Response:
         query = MetricsQuerySerializer(data=request.query_params)
         if not query.is_valid():
