@@ -7,8 +7,9 @@ from ops_metrics.models import OpsConfig
 logger = logging.getLogger("ops_metrics.cache")
 
 CONFIG_KEY = f"{KEY_PREFIX}:config"
-# A copy tagged with a generation that has moved on is never served again; it is replaced, or expires after this.
-CONFIG_TIMEOUT_SECONDS = 24 * 3600
+# A copy tagged with a generation that has moved on is never served again. The expiry bounds the one case the
+# tag cannot catch, an invalidation lost while the cache was unreachable: the config is then re-read within this.
+CONFIG_TIMEOUT_SECONDS = 300
 
 
 def _load_ops_config() -> OpsConfig:

@@ -29,7 +29,7 @@ from ops_metrics.cache import (
     invalidate_metrics_cache,
     metrics_key,
 )
-from ops_metrics.config import get_ops_config
+from ops_metrics.config import CONFIG_KEY, get_ops_config
 from ops_metrics.constants import ALL_GROUPS, MetricGroup, Period
 from ops_metrics.models import OpsConfig
 
@@ -139,6 +139,16 @@ def test_config_read_while_its_save_commits_is_not_served_afterwards():
 
     assert (during.metrics_cache_ttl_seconds, during_again.metrics_cache_ttl_seconds) == (300, 300)
     assert get_ops_config().metrics_cache_ttl_seconds == 5
+
+
+@pytest.mark.django_db
+def test_config_lost_to_a_failed_invalidation_is_re_read_within_five_minutes():
+    get_ops_config()
+    with mock.patch.object(metrics_cache, "_move_generation_on"):  # the bump never reaches the cache
+        _save_config(metrics_cache_ttl_seconds=7)
+
+    assert get_ops_config().metrics_cache_ttl_seconds == 300  # stale while the cached copy lives
+    assert 0 < cache_call("ttl", CONFIG_KEY) <= 300
 
 
 @pytest.mark.django_db
