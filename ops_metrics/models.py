@@ -9,6 +9,13 @@ from django.db import models
 from django.utils import timezone
 
 from ops_metrics.constants import RESOURCE_DASHBOARD_METRICS, AuditAction
+from ops_metrics.rollups import (  # noqa: F401 (registers the summary tables' models)
+    BookingRollup,
+    ComplaintCreatedRollup,
+    ComplaintResolvedRollup,
+    ComplaintRespondedRollup,
+    RollupState,
+)
 
 logger = logging.getLogger(__name__)
 

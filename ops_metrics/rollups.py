@@ -1,0 +1,272 @@
+"""Summary tables kept exact by PostgreSQL triggers: signed delta rows per 15-minute and per UTC-day bucket."""
+from dataclasses import dataclass
+
+from django.db import models
+
+# Bucket grains: 15 minutes of UTC time (every local midnight and hour of every IANA zone, +05:30 and +05:45 included,
+# falls on one) and whole UTC days. Neither depends on the business timezone, so changing it needs no rebuild.
+FINE, DAY = 0, 1
+GRAIN_INTERVALS = {FINE: "15 minutes", DAY: "1 day"}
+EPOCH_SQL = "TIMESTAMPTZ '2000-01-01 00:00:00+00'"
+# Compaction and rebuild take this advisory lock; triggers only ever try it, so writers never wait on it.
+COMPACT_LOCK = 4_172_301_001
+# A statement folds the deltas in with this probability (when it gets the lock); `ops_rollups compact` does it always.
+COMPACT_PROBABILITY = 0.05
+
+
+class ResolvedOutcome(models.IntegerChoices):
+    """How a resolved complaint stands against its SLA targets, as far as `now` cannot change it."""
+
+    MET = 0, "No target breached, whatever now is"
+    BREACHED = 1, "A target breached, whatever now is"
+    # Response never recorded, response due: breached once now passes response_due_at, compliant until then.
+    RESPONSE_PENDING = 2, "Compliant while response_due_at >= now"
+
+
+class Rollup(models.Model):
+    """Common columns of a summary table: one signed delta (or folded) row per grain, bucket and key."""
+
+    grain = models.SmallIntegerField()
+    bucket = models.DateTimeField()
+    count = models.BigIntegerField()
+    folded = models.BooleanField(default=False)
+
+    class Meta:
+        abstract = True
+
+    def __str__(self) -> str:
+        return f"{self._meta.db_table} grain {self.grain} {self.bucket:%Y-%m-%d %H:%M}: {self.count:+d}"
+
+
+def _indexes(prefix: str) -> list[models.Index]:
+    return [
+        models.Index(fields=["grain", "bucket"], name=f"{prefix}_bucket_idx"),
+        models.Index(fields=["grain", "bucket"], condition=models.Q(folded=False), name=f"{prefix}_delta_idx"),
+    ]
+
+
+class BookingRollup(Rollup):
+    """Bookings by bucket of created_at and status: how many and their summed total_amount."""
+
+    status = models.CharField(max_length=20)
+    amount = models.DecimalField(max_digits=24, decimal_places=2)
+
+    class Meta:
+        db_table = "ops_rollup_booking"
+        indexes = _indexes("ops_rb")
+
+
+class ComplaintCreatedRollup(Rollup):
+    """Complaints by bucket of created_at, priority and status."""
+
+    priority = models.CharField(max_length=10)
+    status = models.CharField(max_length=20)
+
+    class Meta:
+        db_table = "ops_rollup_complaint_created"
+        indexes = _indexes("ops_rcc")
+
+
+class ComplaintResolvedRollup(Rollup):
+    """Complaints by bucket of resolved_at and ResolvedOutcome, with (resolved_at − created_at) summed in µs."""
+
+    outcome = models.SmallIntegerField(choices=ResolvedOutcome.choices)
+    duration_us = models.DecimalField(max_digits=32, decimal_places=0)
+
+    class Meta:
+        db_table = "ops_rollup_complaint_resolved"
+        indexes = _indexes("ops_rcr")
+
+
+class ComplaintRespondedRollup(Rollup):
+    """Complaints by bucket of first_response_at, with (first_response_at − created_at) summed in µs."""
+
+    duration_us = models.DecimalField(max_digits=32, decimal_places=0)
+
+    class Meta:
+        db_table = "ops_rollup_complaint_responded"
+        indexes = _indexes("ops_rcp")
+
+
+class RollupState(models.Model):
+    """One row: whether the summaries equal the raw rows (true once rebuilt; triggers keep them so)."""
+
+    SINGLETON_PK = 1
+
+    current = models.BooleanField(default=False)
+    rebuilt_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        db_table = "ops_rollup_state"
+
+    def __str__(self) -> str:
+        return f"summaries {'current' if self.current else 'not current'} (rebuilt {self.rebuilt_at})"
+
+
+def _micros(event: str) -> str:
+    # EXTRACT returns numeric (PostgreSQL 14+): exact to the microsecond, whatever the span.
+    return f"((EXTRACT(EPOCH FROM {event}) - EXTRACT(EPOCH FROM created_at)) * 1000000)"
+
+
+OUTCOME_SQL = (
+    "CASE WHEN (resolution_due_at IS NOT NULL AND resolved_at > resolution_due_at)"
+    " OR (response_due_at IS NOT NULL AND first_response_at > response_due_at)"
+    f" THEN {ResolvedOutcome.BREACHED:d}"
+    f" WHEN first_response_at IS NULL AND response_due_at IS NOT NULL THEN {ResolvedOutcome.RESPONSE_PENDING:d}"
+    f" ELSE {ResolvedOutcome.MET:d} END"
+)
+
+
+@dataclass(frozen=True)
+class Fact:
+    """One summary table: the raw table it follows, the column dating a row, its key and summed columns as SQL."""
+
+    model: type[Rollup]
+    source: str
+    time: str
+    keys: dict[str, str]
+    sums: dict[str, str]
+
+    @property
+    def table(self) -> str:
+        return self.model._meta.db_table
+
+    @property
+    def value_columns(self) -> list[str]:
+        return ["count", *self.sums]
+
+
+BOOKINGS_TABLE, COMPLAINTS_TABLE = "bookings_booking", "complaints_complaint"
+FACTS = (
+    Fact(BookingRollup, BOOKINGS_TABLE, "created_at", {"status": "status"}, {"amount": "total_amount"}),
+    Fact(ComplaintCreatedRollup, COMPLAINTS_TABLE, "created_at", {"priority": "priority", "status": "status"}, {}),
+    Fact(ComplaintResolvedRollup, COMPLAINTS_TABLE, "resolved_at", {"outcome": OUTCOME_SQL},
+         {"duration_us": _micros("resolved_at")}),
+    Fact(ComplaintRespondedRollup, COMPLAINTS_TABLE, "first_response_at", {},
+         {"duration_us": _micros("first_response_at")}),
+)
+SOURCES = (BOOKINGS_TABLE, COMPLAINTS_TABLE)
+
+
+def facts_of(source: str) -> list[Fact]:
+    return [fact for fact in FACTS if fact.source == source]
+
+
+def bucket_sql(grain: int, column: str) -> str:
+    return f"date_bin('{GRAIN_INTERVALS[grain]}', {column}, {EPOCH_SQL})"
+
+
+def _rows_sql(fact: Fact, relation: str, sign: int, where: str = "TRUE") -> str:
+    keys = "".join(f", {expr} AS {name}" for name, expr in fact.keys.items())
+    sums = "".join(f", {expr} AS {name}" for name, expr in fact.sums.items())
+    return (
+        f"SELECT {fact.time} AS t{keys}{sums}, {sign} AS sign FROM {relation} "
+        f"WHERE {fact.time} IS NOT NULL AND {where}"
+    )
+
+
+def aggregate_sql(fact: Fact, sources: list[tuple[str, int]], *, folded: bool, where: str = "TRUE") -> str:
+    """SELECT of (grain, bucket, keys..., count, sums..., folded) rows, both grains, from signed row sources."""
+    keys = [f"d.{name}" for name in fact.keys]
+    rows = " UNION ALL ".join(_rows_sql(fact, relation, sign, where) for relation, sign in sources)
+    values = ["sum(d.sign)", *(f"sum(d.sign * d.{name})" for name in fact.sums)]
+    bucket = f"CASE g.grain WHEN {FINE} THEN {bucket_sql(FINE, 'd.t')} ELSE {bucket_sql(DAY, 'd.t')} END"
+    group = ", ".join(["1", "2", *[str(3 + i) for i in range(len(keys))]])
+    return (
+        f"SELECT g.grain, {bucket}, {', '.join([*keys, *values])}, {'TRUE' if folded else 'FALSE'} "
+        f"FROM ({rows}) AS d CROSS JOIN (VALUES ({FINE}), ({DAY})) AS g(grain) "
+        f"GROUP BY {group} HAVING {' OR '.join(f'{v} <> 0' for v in values)}"
+    )
+
+
+def _columns(fact: Fact) -> str:
+    return ", ".join(["grain", "bucket", *fact.keys, *fact.value_columns, "folded"])
+
+
+def insert_sql(fact: Fact, sources: list[tuple[str, int]], *, folded: bool, where: str = "TRUE") -> str:
+    return f"INSERT INTO {fact.table} ({_columns(fact)}) {aggregate_sql(fact, sources, folded=folded, where=where)}"
+
+
+def compact_sql(fact: Fact) -> str:
+    """Fold every key that has delta rows into one row (dropped when it sums to zero); writers are never blocked.
+
+    Only committed rows are seen and deleted, so a concurrent writer's deltas stay as they are until the next pass.
+    """
+    key_columns = ["grain", "bucket", *fact.keys]
+    match = " AND ".join(f"t.{c} = k.{c}" for c in key_columns)
+    sums = [f"sum({c})" for c in fact.value_columns]
+    return (
+        f"WITH k AS (SELECT DISTINCT {', '.join(key_columns)} FROM {fact.table} WHERE NOT folded), "
+        f"gone AS (DELETE FROM {fact.table} AS t USING k WHERE {match} "
+        f"RETURNING {', '.join(f't.{c}' for c in key_columns + fact.value_columns)}) "
+        f"INSERT INTO {fact.table} ({_columns(fact)}) "
+        f"SELECT {', '.join(key_columns)}, {', '.join(sums)}, TRUE FROM gone GROUP BY {', '.join(key_columns)} "
+        f"HAVING {' OR '.join(f'{s} <> 0' for s in sums)}"
+    )
+
+
+EVENTS = {
+    "insert": ("INSERT", "REFERENCING NEW TABLE AS new_rows", [("new_rows", 1)]),
+    "update": (
+        "UPDATE", "REFERENCING OLD TABLE AS old_rows NEW TABLE AS new_rows", [("new_rows", 1), ("old_rows", -1)]
+    ),
+    "delete": ("DELETE", "REFERENCING OLD TABLE AS old_rows", [("old_rows", -1)]),
+}
+
+
+def _function(name: str, body: list[str]) -> str:
+    statements = "\n".join(f"  {statement};" for statement in body)
+    return (
+        f"CREATE OR REPLACE FUNCTION {name}() RETURNS trigger LANGUAGE plpgsql AS $body$\nBEGIN\n"
+        f"{statements}\n  RETURN NULL;\nEND\n$body$"
+    )
+
+
+def install_sql() -> list[str]:
+    """The functions and triggers (AFTER ... FOR EACH STATEMENT with transition tables) on both raw tables.
+
+    A transition table may belong to a trigger of one event only, hence one trigger per event. A statement's rows
+    become one aggregated INSERT per summary table (no row of it is ever updated: no lock for writers to wait on);
+    an UPDATE that changes no tracked column inserts nothing, its +new and −old rows cancelling out.
+    """
+    statements = []
+    for source in SOURCES:
+        facts = facts_of(source)
+        compact = " ".join(f"{compact_sql(fact)};" for fact in facts)
+        statements.append(
+            _function(f"{source}_rollup_compact", [
+                # Read committed only: under a snapshot isolation a row folded since the snapshot would fail the
+                # writer's statement with a serialization error; other writers' statements will fold it.
+                f"IF random() < {COMPACT_PROBABILITY} AND current_setting('transaction_isolation') = 'read committed'"
+                f" AND pg_try_advisory_xact_lock({COMPACT_LOCK}) THEN {compact} END IF",
+            ]).replace("RETURNS trigger", "RETURNS void").replace("  RETURN NULL;\n", "")
+        )
+        for event, (verb, referencing, sources) in EVENTS.items():
+            function = f"{source}_rollup_{event}"
+            statements.append(_function(function, [
+                *(insert_sql(fact, sources, folded=False) for fact in facts),
+                f"PERFORM {source}_rollup_compact()",
+            ]))
+            statements.append(f"DROP TRIGGER IF EXISTS ops_rollup_{event} ON {source}")
+            statements.append(
+                f"CREATE TRIGGER ops_rollup_{event} AFTER {verb} ON {source} {referencing} "
+                f"FOR EACH STATEMENT EXECUTE FUNCTION {function}()"
+            )
+        truncate = f"{source}_rollup_truncate"
+        statements.append(_function(truncate, [f"DELETE FROM {fact.table}" for fact in facts]))
+        statements.append(f"DROP TRIGGER IF EXISTS ops_rollup_truncate ON {source}")
+        statements.append(
+            f"CREATE TRIGGER ops_rollup_truncate AFTER TRUNCATE ON {source} "
+            f"FOR EACH STATEMENT EXECUTE FUNCTION {truncate}()"
+        )
+    return statements
+
+
+def uninstall_sql() -> list[str]:
+    statements = []
+    for source in SOURCES:
+        for event in [*EVENTS, "truncate"]:
+            statements.append(f"DROP TRIGGER IF EXISTS ops_rollup_{event} ON {source}")
+            statements.append(f"DROP FUNCTION IF EXISTS {source}_rollup_{event}()")
+        statements.append(f"DROP FUNCTION IF EXISTS {source}_rollup_compact()")
+    return statements
