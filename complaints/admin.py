@@ -1,7 +1,7 @@
 """Complaints admin."""
 from django.contrib import admin
 
-from complaints.models import Complaint
+from complaints.models import Complaint, SlaPolicy
 
 
 @admin.register(Complaint)
@@ -18,3 +18,11 @@ class ComplaintAdmin(admin.ModelAdmin):
     raw_id_fields = ["booking", "assigned_to"]
     list_select_related = ["assigned_to"]
     show_full_result_count = False
+
+
+@admin.register(SlaPolicy)
+class SlaPolicyAdmin(admin.ModelAdmin):
+    """SLA targets per priority; they set the due times of complaints created afterwards."""
+
+    list_display = ["priority", "response_hours", "resolution_hours"]
+    list_editable = ["response_hours", "resolution_hours"]

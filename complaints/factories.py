@@ -6,7 +6,7 @@ from complaints.models import Complaint, ComplaintPriority, ComplaintStatus
 
 
 class ComplaintFactory(factory.django.DjangoModelFactory):
-    """An open medium-priority complaint created now; due times come from OpsConfig unless given."""
+    """An open medium-priority complaint created now; due times come from the SLA policy unless given."""
 
     class Meta:
         model = Complaint

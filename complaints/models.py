@@ -1,4 +1,7 @@
-"""Complaints, their priority and status choices (defined once, reused everywhere)."""
+"""Complaints, their priority and status choices (defined once, reused everywhere), and the SLA policy."""
+from datetime import datetime, timedelta
+
+from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
 from django.utils import timezone
 
@@ -25,6 +28,45 @@ class ComplaintStatus(models.TextChoices):
 UNRESOLVED_STATUSES = (ComplaintStatus.OPEN, ComplaintStatus.IN_PROGRESS, ComplaintStatus.ESCALATED)
 # Realtime "active_complaints": being worked or waiting, escalations counted separately.
 ACTIVE_STATUSES = (ComplaintStatus.OPEN, ComplaintStatus.IN_PROGRESS)
+
+
+TARGET_VALIDATORS = [MinValueValidator(1), MaxValueValidator(24 * 365)]
+# (response hours, resolution hours) of a priority that has no SlaPolicy row.
+DEFAULT_SLA_HOURS = {
+    ComplaintPriority.CRITICAL: (1, 4),
+    ComplaintPriority.HIGH: (4, 24),
+    ComplaintPriority.MEDIUM: (8, 48),
+    ComplaintPriority.LOW: (24, 72),
+}
+
+
+class SlaPolicy(models.Model):
+    """The response and resolution targets of one complaint priority."""
+
+    priority = models.CharField(max_length=10, choices=ComplaintPriority.choices, unique=True)
+    response_hours = models.PositiveIntegerField(validators=TARGET_VALIDATORS, help_text="Hours to first response.")
+    resolution_hours = models.PositiveIntegerField(validators=TARGET_VALIDATORS, help_text="Hours to resolution.")
+
+    class Meta:
+        ordering = ["priority"]
+        verbose_name = "SLA policy"
+        verbose_name_plural = "SLA policies"
+
+    def __str__(self) -> str:
+        return f"{self.get_priority_display()}: respond in {self.response_hours} h, resolve in {self.resolution_hours} h"
+
+    @classmethod
+    def targets(cls) -> dict[str, tuple[int, int]]:
+        """(response hours, resolution hours) per priority, defaults where no row exists."""
+        stored = {p: (r, s) for p, r, s in cls.objects.values_list("priority", "response_hours", "resolution_hours")}
+        return {priority: stored.get(priority, DEFAULT_SLA_HOURS[priority]) for priority in ComplaintPriority.values}
+
+    @classmethod
+    def due_times(cls, *, priority: str, created_at: datetime) -> tuple[datetime, datetime]:
+        """Response and resolution due times of a complaint of `priority` created at `created_at`."""
+        row = cls.objects.filter(priority=priority).values_list("response_hours", "resolution_hours").first()
+        response_hours, resolution_hours = row or DEFAULT_SLA_HOURS[priority]
+        return created_at + timedelta(hours=response_hours), created_at + timedelta(hours=resolution_hours)
 
 
 class Complaint(models.Model):
@@ -65,9 +107,18 @@ class Complaint(models.Model):
     def __str__(self) -> str:
         return self.subject
 
+    def fill_due_times(self) -> None:
+        """Set whichever due times were not given, from the SLA policy of the complaint's priority."""
+        if self.response_due_at is not None and self.resolution_due_at is not None:
+            return
+        self.created_at = self.created_at or timezone.now()
+        response_due, resolution_due = SlaPolicy.due_times(priority=self.priority, created_at=self.created_at)
+        if self.response_due_at is None:
+            self.response_due_at = response_due
+        if self.resolution_due_at is None:
+            self.resolution_due_at = resolution_due
+
     def save(self, *args, **kwargs) -> None:
         if self._state.adding:
-            from complaints.services import fill_due_times
-
-            fill_due_times(complaint=self)
+            self.fill_due_times()
         super().save(*args, **kwargs)

@@ -4,7 +4,6 @@ from django.core.exceptions import PermissionDenied
 from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
 from django.urls import reverse
 
-from ops_metrics.config import get_ops_config
 from ops_metrics.models import OpsAuditLog, OpsConfig
 
 
@@ -14,12 +13,6 @@ class OpsConfigAdmin(admin.ModelAdmin):
 
     fieldsets = [
         (None, {"fields": ["timezone", "metrics_cache_ttl_seconds", "sla_at_risk_buffer_minutes"]}),
-        ("SLA targets (hours)", {"fields": [
-            ("critical_response_hours", "critical_resolution_hours"),
-            ("high_response_hours", "high_resolution_hours"),
-            ("medium_response_hours", "medium_resolution_hours"),
-            ("low_response_hours", "low_resolution_hours"),
-        ]}),
     ]
 
     def has_add_permission(self, request: HttpRequest) -> bool:
@@ -31,7 +24,7 @@ class OpsConfigAdmin(admin.ModelAdmin):
     def changelist_view(self, request: HttpRequest, extra_context: dict | None = None) -> HttpResponse:
         if not self.has_view_or_change_permission(request):
             raise PermissionDenied
-        config = get_ops_config()
+        config = OpsConfig.load()
         opts = self.model._meta
         return HttpResponseRedirect(reverse(f"admin:{opts.app_label}_{opts.model_name}_change", args=[config.pk]))
 

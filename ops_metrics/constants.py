@@ -30,6 +30,32 @@ class AuditAction(models.TextChoices):
 
 RESOURCE_DASHBOARD_METRICS = "dashboard_metrics"
 
+
+class SourceTable(models.TextChoices):
+    """The data a payload is computed from; each has its own cache generation (SPEC §7)."""
+
+    BOOKINGS = "bookings", "Bookings"
+    COMPLAINTS = "complaints", "Complaints"
+    STAFF = "staff", "Staff"
+    CONFIG = "config", "Ops configuration"
+
+
+# What each group reads; every key also depends on the config.
+GROUP_TABLES = {
+    MetricGroup.BOOKINGS: (SourceTable.BOOKINGS,),
+    MetricGroup.REVENUE: (SourceTable.BOOKINGS,),
+    MetricGroup.COMPLAINTS: (SourceTable.COMPLAINTS,),
+    MetricGroup.SLA: (SourceTable.COMPLAINTS,),
+    MetricGroup.REALTIME: (SourceTable.BOOKINGS, SourceTable.COMPLAINTS, SourceTable.STAFF),
+}
+# The models whose committed writes move their table's generation on.
+MODEL_TABLES = {
+    "bookings.Booking": SourceTable.BOOKINGS,
+    "complaints.Complaint": SourceTable.COMPLAINTS,
+    "staff.Staff": SourceTable.STAFF,
+    "ops.OpsConfig": SourceTable.CONFIG,
+}
+
 DEFAULT_PERIOD = Period.ALL
 ALL_GROUPS = tuple(MetricGroup.values)
 # Groups withheld from users who have ops.read but not ops.admin.

@@ -18,11 +18,10 @@ from rest_framework.authtoken.models import Token
 from tqdm import tqdm
 
 from bookings.models import Booking, BookingStatus, PaymentStatus
-from complaints.models import Complaint, ComplaintPriority, ComplaintStatus
-from complaints.services import sla_due_times
-from ops_metrics.cache import invalidate_metrics_cache
-from ops_metrics.config import get_ops_config
+from complaints.models import Complaint, ComplaintPriority, ComplaintStatus, SlaPolicy
 from ops_metrics.constants import ADMINS_GROUP, READERS_GROUP
+from ops_metrics.models import OpsConfig
+from ops_metrics.services import invalidate_metrics_cache
 from staff.models import Staff
 
 BATCH_SIZE = 50_000
@@ -100,7 +99,7 @@ def seed_demo_data(
     only_if_empty: bool = False,
     progress: bool = False,
 ) -> SeedSummary | None:
-    """Load generated rows; every value is a function of (seed, now, sizes, OpsConfig SLA targets).
+    """Load generated rows; every value is a function of (seed, now, sizes, SLA policies).
 
     Returns None when `only_if_empty` is set and bookings already exist.
     """
@@ -113,7 +112,7 @@ def seed_demo_data(
         return None
     prefix = booking_reference_prefix(seed=seed)
     rng = random.Random(seed)
-    config = get_ops_config()
+    config = OpsConfig.load()
     span_seconds = days * 86400
     loaded_at = timezone.now()
     with transaction.atomic(using=using):
@@ -142,8 +141,8 @@ def seed_demo_data(
             .order_by("reference").values_list("pk", flat=True)
         )
         targets = {
-            priority: tuple(due - now for due in sla_due_times(priority=priority, created_at=now))
-            for priority in ComplaintPriority.values
+            priority: (timedelta(hours=response), timedelta(hours=resolution))
+            for priority, (response, resolution) in SlaPolicy.targets().items()
         }
         _load(
             model=Complaint,

@@ -4,7 +4,7 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from django.conf import settings
 from django.core.exceptions import ValidationError
-from django.core.validators import MaxValueValidator, MinValueValidator
+from django.core.validators import MaxValueValidator
 from django.db import models
 from django.utils import timezone
 
@@ -18,9 +18,6 @@ from ops_metrics.rollups import (  # noqa: F401 (registers the summary tables' m
 )
 
 logger = logging.getLogger(__name__)
-
-TARGET_VALIDATORS = [MinValueValidator(1), MaxValueValidator(24 * 365)]
-
 
 def default_timezone() -> str:
     """The business timezone a new config starts with: the project's TIME_ZONE."""
@@ -51,14 +48,6 @@ class OpsConfig(models.Model):
         max_length=64, default=default_timezone, validators=[validate_timezone],
         help_text="IANA name of the business timezone that days, weeks and months are counted in.",
     )
-    critical_response_hours = models.PositiveIntegerField(default=1, validators=TARGET_VALIDATORS)
-    critical_resolution_hours = models.PositiveIntegerField(default=4, validators=TARGET_VALIDATORS)
-    high_response_hours = models.PositiveIntegerField(default=4, validators=TARGET_VALIDATORS)
-    high_resolution_hours = models.PositiveIntegerField(default=24, validators=TARGET_VALIDATORS)
-    medium_response_hours = models.PositiveIntegerField(default=8, validators=TARGET_VALIDATORS)
-    medium_resolution_hours = models.PositiveIntegerField(default=48, validators=TARGET_VALIDATORS)
-    low_response_hours = models.PositiveIntegerField(default=24, validators=TARGET_VALIDATORS)
-    low_resolution_hours = models.PositiveIntegerField(default=72, validators=TARGET_VALIDATORS)
     updated_at = models.DateTimeField(auto_now=True)
 
     class Meta:
@@ -71,6 +60,12 @@ class OpsConfig(models.Model):
 
     def __str__(self) -> str:
         return "Ops configuration"
+
+    @classmethod
+    def load(cls) -> "OpsConfig":
+        """The single row, created with defaults on first use."""
+        config, _ = cls.objects.get_or_create(pk=cls.SINGLETON_PK)
+        return config
 
     def save(self, *args, **kwargs) -> None:
         self.pk = self.SINGLETON_PK
@@ -90,14 +85,6 @@ class OpsConfig(models.Model):
                          settings.TIME_ZONE)
             return ZoneInfo(settings.TIME_ZONE)
 
-    def sla_targets(self) -> dict[str, tuple[int, int]]:
-        """(response hours, resolution hours) per priority."""
-        from complaints.models import ComplaintPriority
-
-        return {
-            p: (getattr(self, f"{p}_response_hours"), getattr(self, f"{p}_resolution_hours"))
-            for p in ComplaintPriority.values
-        }
 
 
 class OpsAuditLog(models.Model):

@@ -74,7 +74,7 @@ SLAPriorityCounts = _choice_map(
 )
 
 
-class Window(serializers.Serializer):
+class WindowSerializer(serializers.Serializer):
     """The half-open interval [start, end) the period's figures are taken from."""
 
     start = OffsetDateTimeField(allow_null=True, help_text="Inclusive lower bound; null for period `all`.")
@@ -197,7 +197,7 @@ class DashboardMetricsResponse(serializers.Serializer):
 
     period = serializers.ChoiceField(choices=Period.choices, help_text="The period the figures cover.")
     timezone = serializers.CharField(help_text="IANA name of the business timezone days are counted in.")
-    window = Window(help_text="The period's window.")
+    window = WindowSerializer(help_text="The period's window.")
     comparison = Comparison(help_text="The windows growth rates compare.")
     generated_at = OffsetDateTimeField(help_text="When the figures were computed (earlier than now on a cache hit).")
     bookings = BookingsMetrics(required=False, help_text="Present when `include` asks for bookings.")

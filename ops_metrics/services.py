@@ -1,87 +1,138 @@
-"""Services: the one place dashboard figures are computed, and the audit trail written."""
+"""Use cases: the metrics a user may see (audited, redacted, cached), the config, and cache invalidation."""
 import hashlib
-import json
-from collections.abc import Sequence
-from dataclasses import replace
-from datetime import datetime, timedelta
-from zoneinfo import ZoneInfo
+import logging
+from collections.abc import Collection, Sequence
+from dataclasses import dataclass
+from datetime import date, datetime
 
 from django.contrib.auth.base_user import AbstractBaseUser
+from django.db import DEFAULT_DB_ALIAS
 from django.db.models import Subquery
 from django.utils import timezone
-from rest_framework.utils.encoders import JSONEncoder
 
-from ops_metrics import conf
-from ops_metrics.cache import CachedMetrics, cached_dashboard_metrics
-from ops_metrics.config import get_ops_config
+from ops_metrics import cache
+from ops_metrics.cache_access import CacheUnavailable
 from ops_metrics.constants import (
-    ADMIN_ONLY_GROUPS, ALL_GROUPS, PERM_ADMIN, RESOURCE_DASHBOARD_METRICS, AuditAction, MetricGroup, Period,
+    ADMIN_ONLY_GROUPS,
+    ALL_GROUPS,
+    GROUP_TABLES,
+    PERM_ADMIN,
+    RESOURCE_DASHBOARD_METRICS,
+    AuditAction,
+    SourceTable,
 )
-from ops_metrics.models import OpsAuditLog
-from ops_metrics.permissions import ops_permissions
-from ops_metrics.selectors import booking_metrics, complaint_metrics, staff_workload
-from ops_metrics.serializers import DashboardMetricsResponse
-from ops_metrics.windows import Window, build_windows
+from ops_metrics.metrics import dashboard_metrics
+from ops_metrics.models import OpsAuditLog, OpsConfig
+from ops_metrics.rendering import render_payload
+from ops_metrics.selectors import ops_permissions
 from staff.models import Staff
 
+logger = logging.getLogger("ops_metrics.cache")
 
-def dashboard_metrics(*, period: str, groups: Sequence[str], now: datetime | None = None) -> dict:
-    """The SPEC §5 payload (before serialization) for `period` with the metric `groups` asked for.
+CONFIG_KEY = cache.cache_key("config")
+# A copy tagged with a config generation that has moved on is never served again. The expiry bounds the one case the
+# tag cannot catch, an invalidation lost while the cache was unreachable: the config is then re-read within this.
+CONFIG_TIMEOUT_SECONDS = 300
 
-    Computes exactly `groups` (permissions are the caller's business); ValueError for an unknown period or group.
+
+@dataclass(frozen=True)
+class CachedMetrics:
+    """A rendered payload (plain JSON types, as the API returns it) and how it was obtained."""
+
+    payload: dict
+    hit: bool
+    etag: str
+
+
+def invalidate_metrics_cache(
+    *, tables: Collection[str] = tuple(SourceTable.values), using: str = DEFAULT_DB_ALIAS
+) -> None:
+    """Make cached answers that read `tables` stale once the transaction on `using` commits.
+
+    Call after bulk writes that bypass signals (`QuerySet.update`, `bulk_create`, raw SQL). Outside a transaction it
+    takes effect at once; a rollback cancels it.
     """
-    unknown = [group for group in groups if group not in ALL_GROUPS]
-    if unknown:
-        raise ValueError(f"Unknown metric groups: {', '.join(map(str, unknown))}.")
-    period = Period(period)
-    now = timezone.now() if now is None else now
-    config = get_ops_config()
-    tz = config.tzinfo
-    windows = build_windows(period=period, now=now, tz=tz)
-    requested = frozenset(groups)
-    using = conf.metrics_database()
-
-    figures: dict[str, dict] = {group: {} for group in requested}
-    parts = []
-    if requested & {MetricGroup.BOOKINGS, MetricGroup.REVENUE, MetricGroup.REALTIME}:
-        parts.append(booking_metrics(windows=windows, groups=requested, using=using))
-    if requested & {MetricGroup.COMPLAINTS, MetricGroup.SLA, MetricGroup.REALTIME}:
-        buffer = timedelta(minutes=config.sla_at_risk_buffer_minutes)
-        parts.append(complaint_metrics(windows=windows, groups=requested, at_risk_buffer=buffer, using=using))
-    for part in parts:  # realtime is split across the bookings and complaints queries
-        for group, values in part.items():
-            figures[group].update(values)
-    if MetricGroup.REVENUE in requested:
-        figures[MetricGroup.REVENUE]["currency"] = conf.currency()
-    if MetricGroup.REALTIME in requested:
-        figures[MetricGroup.REALTIME]["staff_workload"] = staff_workload(using=using)
-
-    return {
-        "period": period.value,
-        "timezone": tz.key,
-        "window": _local(windows.period, tz),
-        "comparison": {
-            "current": _local(windows.comparison_current, tz),
-            "previous": _local(windows.comparison_previous, tz),
-        },
-        "generated_at": windows.now,
-        **{group: figures[group] for group in ALL_GROUPS if group in requested},
-        "redacted": [],
-    }
+    cache.invalidate(names=tables, using=using)
 
 
-def _local(window: Window, tz: ZoneInfo) -> dict:
-    """A window's bounds in the business timezone, so rendered offsets are local."""
-    return {"start": None if window.start is None else window.start.astimezone(tz), "end": window.end.astimezone(tz)}
+def _config_under(generation: int, tagged: tuple[int, OpsConfig] | None) -> OpsConfig:
+    """The cached config when it was read under `generation`, else the row (cached tagged with `generation`).
 
-
-def render_metrics(*, payload: dict) -> dict:
-    """The client representation of a payload (what the API and the CLI print): plain JSON types only.
-
-    Rendered once per computation and cached as such, so a cache hit does no serialization. The JSON round trip
-    drops DRF's ReturnDict (it references its serializer) and any str/int subclass, leaving picklable builtins.
+    The tag is read before loading: an OpsConfig save moves the generation on after commit, so a copy read from the
+    database while the save commits carries the old tag and is never served afterwards.
     """
-    return json.loads(json.dumps(DashboardMetricsResponse(payload).data, cls=JSONEncoder))
+    if tagged is not None and tagged[0] == generation:
+        return tagged[1]
+    config = OpsConfig.load()
+    cache.store(CONFIG_KEY, (generation, config), timeout=CONFIG_TIMEOUT_SECONDS)
+    return config
+
+
+def current_ops_config() -> OpsConfig:
+    """The OpsConfig row, from the cache while its generation is current; from the database if the cache is down."""
+    try:
+        generations, found = cache.read_generations(names=[SourceTable.CONFIG], values=[CONFIG_KEY])
+    except CacheUnavailable:
+        logger.warning("cache unreachable: OpsConfig read from the database", exc_info=True)
+        return OpsConfig.load()
+    return _config_under(generations[SourceTable.CONFIG], found.get(CONFIG_KEY))
+
+
+def canonical_groups(groups: Sequence[str]) -> tuple[str, ...]:
+    """The groups deduplicated, in response order (an unknown group raises ValueError)."""
+    return tuple(sorted(set(groups), key=ALL_GROUPS.index))
+
+
+def source_tables(groups: Collection[str]) -> tuple[str, ...]:
+    """The tables a payload of `groups` is computed from, the config included."""
+    return tuple(sorted({SourceTable.CONFIG, *(table for group in groups for table in GROUP_TABLES[group])}))
+
+
+def metrics_key(*, generations: dict[str, int], period: str, groups: Sequence[str], local_date: date) -> str:
+    """Cache key of one payload: the generations of the tables read, the period, the exact groups and the local date."""
+    versions = ",".join(f"{table}={generations[table]}" for table in sorted(generations))
+    return cache.cache_key("metrics", versions, period, ",".join(groups), local_date.isoformat())
+
+
+def _etag(key: str, payload: dict) -> str:
+    digest = hashlib.sha256(f"{key}|{payload['generated_at']}".encode()).hexdigest()[:32]
+    return f'"{digest}"'
+
+
+def cached_dashboard_metrics(*, period: str, groups: Sequence[str], now: datetime | None = None) -> CachedMetrics:
+    """The rendered payload for exactly these groups, from the cache or computed once for concurrent misses.
+
+    The key carries the generation of every table the groups read (SPEC §7), so a write to one table leaves answers
+    that do not read it valid. Generations are read before computing: a result computed while a write commits lands
+    under the old generation and is never served afterwards.
+    """
+    now = now or timezone.now()
+    groups = canonical_groups(groups)
+    tables = source_tables(groups)
+    try:
+        generations, found = cache.read_generations(names=tables, values=[CONFIG_KEY])
+    except CacheUnavailable:
+        logger.warning("metrics cache unreachable: computing from the database", exc_info=True)
+        payload = render_payload(dashboard_metrics(period=period, groups=groups, config=OpsConfig.load(), now=now))
+        return CachedMetrics(payload=payload, hit=False, etag=_etag(f"uncached:{period}:{','.join(groups)}", payload))
+
+    config = _config_under(generations[SourceTable.CONFIG], found.get(CONFIG_KEY))
+
+    def compute() -> dict:
+        return render_payload(dashboard_metrics(period=period, groups=groups, config=config, now=now))
+
+    key = metrics_key(
+        generations=generations, period=period, groups=groups, local_date=now.astimezone(config.tzinfo).date()
+    )
+    if not config.metrics_cache_ttl_seconds:
+        payload = compute()
+        return CachedMetrics(payload=payload, hit=False, etag=_etag(key, payload))
+    try:
+        payload, hit = cache.single_flight(key=key, ttl=config.metrics_cache_ttl_seconds, compute=compute)
+    except CacheUnavailable:
+        logger.warning("metrics cache unreachable: computing from the database", exc_info=True)
+        payload, hit = compute(), False
+    return CachedMetrics(payload=payload, hit=hit, etag=_etag(key, payload))
 
 
 def record_audit(
@@ -118,4 +169,4 @@ def metrics_for_user(
     etag = cached.etag
     if redacted:  # the body differs from an unredacted one for the same groups, so must its validator
         etag = '"{}"'.format(hashlib.sha256(f"{etag}|redacted={','.join(redacted)}".encode()).hexdigest()[:32])
-    return replace(cached, payload={**cached.payload, "redacted": redacted}, etag=etag)
+    return CachedMetrics(payload={**cached.payload, "redacted": redacted}, hit=cached.hit, etag=etag)

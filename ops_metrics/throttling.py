@@ -7,7 +7,7 @@ from django.core.exceptions import ImproperlyConfigured
 from rest_framework.settings import api_settings
 from rest_framework.throttling import ScopedRateThrottle
 
-from ops_metrics.cache import CacheUnavailable, cache_call
+from ops_metrics.cache_access import CacheUnavailable, cache_call
 
 logger = logging.getLogger(__name__)
 

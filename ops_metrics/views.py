@@ -11,7 +11,7 @@ from rest_framework.decorators import action
 from rest_framework.request import Request
 from rest_framework.response import Response
 
-from ops_metrics import conf, services
+from ops_metrics import app_settings, services
 from ops_metrics.constants import DEFAULT_PERIOD, AuditAction, MetricGroup, Period
 from ops_metrics.permissions import CanViewOpsMetrics
 from ops_metrics.serializers import (
@@ -28,7 +28,7 @@ def client_ip(request: Request) -> str | None:
     """REMOTE_ADDR, or the address the trusted proxy appended to X-Forwarded-For when so configured."""
     candidate = request.META.get("REMOTE_ADDR", "")
     forwarded = request.META.get("HTTP_X_FORWARDED_FOR", "")
-    if conf.trust_x_forwarded_for() and forwarded:
+    if app_settings.trust_x_forwarded_for() and forwarded:
         # The last entry is the one our proxy wrote; earlier ones are whatever the client sent.
         candidate = forwarded.rsplit(",", 1)[-1].strip()
     try:

@@ -54,13 +54,13 @@ def test_config_can_be_added_only_while_there_is_no_row(superuser):
 def test_config_is_edited_in_admin(superuser_client):
     config = OpsConfig.objects.create()
     data = {k: v for k, v in model_to_dict(config).items() if k != "id"}
-    data.update(metrics_cache_ttl_seconds=30, critical_response_hours=2)
+    data.update(metrics_cache_ttl_seconds=30, timezone="Asia/Kathmandu")
 
     response = superuser_client.post(CONFIG_CHANGE_URL, data)
 
     assert response.status_code == 302
     config.refresh_from_db()
-    assert (config.metrics_cache_ttl_seconds, config.critical_response_hours) == (30, 2)
+    assert (config.metrics_cache_ttl_seconds, config.timezone) == (30, "Asia/Kathmandu")
 
 
 def test_config_delete_page_is_refused(superuser_client):

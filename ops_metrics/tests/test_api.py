@@ -10,8 +10,8 @@ import pytest
 import time_machine
 from django.conf import settings
 from django.test import Client, override_settings
-from rest_framework.authtoken.models import Token
 from redis.connection import AbstractConnection
+from rest_framework.authtoken.models import Token
 from rest_framework.test import APIClient
 
 from bookings.factories import BookingFactory

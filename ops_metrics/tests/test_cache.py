@@ -1,4 +1,4 @@
-"""The metrics cache on real Redis and PostgreSQL: keys, generations on commit, single flight, Redis failure."""
+"""The cached metrics on real Redis and PostgreSQL: per-table generations on commit, single flight, Redis failure."""
 import json
 import logging
 import socket
@@ -20,21 +20,29 @@ from redis.connection import AbstractConnection
 
 from bookings.factories import BookingFactory
 from bookings.models import Booking
+from complaints.factories import ComplaintFactory
 from ops_metrics import cache as metrics_cache
 from ops_metrics import services
-from ops_metrics.cache import (
-    cache_call,
-    cached_dashboard_metrics,
-    current_generation,
-    invalidate_metrics_cache,
-    metrics_key,
-)
-from ops_metrics.config import CONFIG_KEY, get_ops_config
+from ops_metrics.cache import read_generations
+from ops_metrics.cache_access import cache_call
 from ops_metrics.constants import ALL_GROUPS, MetricGroup, Period
 from ops_metrics.models import OpsConfig
+from ops_metrics.services import (
+    CONFIG_KEY,
+    cached_dashboard_metrics,
+    invalidate_metrics_cache,
+    metrics_key,
+    source_tables,
+)
+from ops_metrics.services import current_ops_config as get_ops_config
+from staff.factories import StaffFactory
 
 BERLIN = ZoneInfo("Europe/Berlin")
 READER_GROUPS = tuple(group for group in ALL_GROUPS if group != MetricGroup.REVENUE)
+
+
+def current_generation(table: str = "bookings") -> int:
+    return read_generations(names=[table])[0][table]
 
 
 def _booking_total() -> int:
@@ -75,11 +83,11 @@ def counting_service(monkeypatch):
     lock = threading.Lock()
     compute = services.dashboard_metrics
 
-    def fake(*, period, groups, now=None):
+    def fake(*, period, groups, config, now):
         with lock:
             calls.append((period, tuple(groups)))
         time.sleep(0.3)
-        return compute(period=period, groups=groups, now=now)
+        return compute(period=period, groups=groups, config=config, now=now)
 
     monkeypatch.setattr("ops_metrics.services.dashboard_metrics", fake)
     return calls
@@ -117,6 +125,7 @@ def test_second_call_is_a_hit_with_no_query_at_all():
     assert second.etag == first.etag
 
 
+@pytest.mark.perf_contract(reason="a hit reads generations and config in one MGET, then the entry: two round trips")
 @pytest.mark.django_db
 def test_a_hit_costs_two_cache_round_trips():
     cached_dashboard_metrics(period=Period.WEEK, groups=ALL_GROUPS)
@@ -144,7 +153,7 @@ def test_config_read_while_its_save_commits_is_not_served_afterwards():
 @pytest.mark.django_db
 def test_config_lost_to_a_failed_invalidation_is_re_read_within_five_minutes():
     get_ops_config()
-    with mock.patch.object(metrics_cache, "_move_generation_on"):  # the bump never reaches the cache
+    with mock.patch.object(metrics_cache, "_move_generations_on"):  # the bump never reaches the cache
         _save_config(metrics_cache_ttl_seconds=7)
 
     assert get_ops_config().metrics_cache_ttl_seconds == 300  # stale while the cached copy lives
@@ -175,13 +184,32 @@ def test_admin_warmed_entry_never_answers_a_call_without_revenue():
     assert reader.etag != admin.etag
 
 
-def test_key_carries_generation_period_groups_and_local_date():
-    key = metrics_key(
-        generation=7, period=Period.TODAY, groups=(MetricGroup.BOOKINGS, MetricGroup.SLA),
-        local_date=datetime(2026, 3, 10).date(),
-    )
+@pytest.mark.django_db
+def test_a_write_leaves_answers_that_do_not_read_its_table_valid(django_capture_on_commit_callbacks):
+    groups = {name: [name] for name in (MetricGroup.BOOKINGS, MetricGroup.REVENUE, MetricGroup.COMPLAINTS,
+                                        MetricGroup.SLA, MetricGroup.REALTIME)}
 
-    assert key == "ops_metrics:v2:7:today:bookings,sla:2026-03-10"
+    def hits() -> dict[str, bool]:
+        return {name: cached_dashboard_metrics(period=Period.ALL, groups=asked).hit for name, asked in groups.items()}
+
+    hits()
+    with django_capture_on_commit_callbacks(execute=True):
+        BookingFactory()
+    after_booking = hits()
+    with django_capture_on_commit_callbacks(execute=True):
+        ComplaintFactory()
+    after_complaint = hits()
+    with django_capture_on_commit_callbacks(execute=True):
+        StaffFactory()
+    after_staff = hits()
+    with django_capture_on_commit_callbacks(execute=True):
+        _save_config(sla_at_risk_buffer_minutes=30)
+    after_config = hits()
+
+    assert after_booking == {"bookings": False, "revenue": False, "complaints": True, "sla": True, "realtime": False}
+    assert after_complaint == {"bookings": True, "revenue": True, "complaints": False, "sla": False, "realtime": False}
+    assert after_staff == {"bookings": True, "revenue": True, "complaints": True, "sla": True, "realtime": False}
+    assert after_config == dict.fromkeys(groups, False)
 
 
 @pytest.mark.django_db(transaction=True)
@@ -323,7 +351,7 @@ def test_a_lost_counter_restarts_away_from_every_number_it_handed_out(django_cap
             with django_capture_on_commit_callbacks(execute=True):
                 BookingFactory()
             handed_out.add(current_generation())
-        cache_call("delete", metrics_cache.GENERATION_KEY)  # evicted, or culled by a full local-memory cache
+        cache_call("delete", metrics_cache.cache_key("generation", "bookings"))  # evicted, or culled by a full local-memory cache
 
         # A second on (the bookings are created at the frozen instant, and windows end before `now`), same day.
         later = timezone.now() + timedelta(seconds=1)
@@ -365,8 +393,8 @@ def test_a_lock_whose_holder_died_delays_but_does_not_block(counting_service, mo
     now = datetime(2026, 3, 10, 12, 0, tzinfo=BERLIN)
     config = get_ops_config()
     key = metrics_key(
-        generation=current_generation(), period=Period.ALL, groups=(MetricGroup.BOOKINGS,),
-        local_date=now.astimezone(ZoneInfo(config.timezone)).date(),
+        generations=read_generations(names=source_tables([MetricGroup.BOOKINGS]))[0], period=Period.ALL,
+        groups=(MetricGroup.BOOKINGS,), local_date=now.astimezone(ZoneInfo(config.timezone)).date(),
     )
     cache_call("add", f"{key}:lock", "someone-else", timeout=60)
 

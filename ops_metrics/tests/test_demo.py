@@ -14,10 +14,10 @@ from django.urls import reverse
 from rest_framework.authtoken.models import Token
 
 from bookings.models import Booking, BookingStatus, PaymentStatus
-from complaints.models import UNRESOLVED_STATUSES, Complaint, ComplaintPriority, ComplaintStatus
-from ops_metrics.cache import cached_dashboard_metrics
+from complaints.models import UNRESOLVED_STATUSES, Complaint, ComplaintPriority, ComplaintStatus, SlaPolicy
 from ops_metrics.constants import ADMINS_GROUP, PERM_ADMIN, PERM_READ, READERS_GROUP
 from ops_metrics.models import OpsConfig
+from ops_metrics.services import cached_dashboard_metrics
 from staff.factories import StaffFactory
 from staff.models import Staff
 
@@ -167,8 +167,8 @@ def test_assignment_mixes_unassigned_rows_and_inactive_staff(seeded):
     assert Complaint.objects.filter(booking__isnull=False).exists()
 
 
-def test_due_times_follow_the_configured_targets():
-    OpsConfig.objects.create(critical_response_hours=2, critical_resolution_hours=5)
+def test_due_times_follow_the_sla_policies():
+    SlaPolicy.objects.filter(priority=ComplaintPriority.CRITICAL).update(response_hours=2, resolution_hours=5)
 
     _seed("--seed=9", *SMALL)
 

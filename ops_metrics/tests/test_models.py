@@ -3,7 +3,6 @@ import pytest
 from django.contrib.auth.models import Group
 from django.core.exceptions import ValidationError
 
-from complaints.models import ComplaintPriority
 from ops_metrics.constants import ADMINS_GROUP, PERM_ADMIN, PERM_READ, READERS_GROUP, AuditAction
 from ops_metrics.models import OpsAuditLog, OpsConfig
 
@@ -33,15 +32,6 @@ def test_unknown_timezone_is_invalid():
         OpsConfig(timezone="Mars/Olympus_Mons").full_clean()
 
     assert "timezone" in excinfo.value.message_dict
-
-
-def test_default_sla_targets_per_priority():
-    assert OpsConfig.objects.create().sla_targets() == {
-        ComplaintPriority.LOW: (24, 72),
-        ComplaintPriority.MEDIUM: (8, 48),
-        ComplaintPriority.HIGH: (4, 24),
-        ComplaintPriority.CRITICAL: (1, 4),
-    }
 
 
 def test_audit_entries_cannot_be_changed(admin_user):

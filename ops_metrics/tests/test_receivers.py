@@ -1,50 +1,57 @@
-"""Receivers: writes to watched models invalidate the metrics cache once, after commit."""
+"""Receivers: a committed write to a watched model moves its own table's generation on, once."""
 import pytest
-from django.db import connection, transaction
-from django.test.utils import CaptureQueriesContext
+from django.db import transaction
 
 from bookings.factories import BookingFactory
 from complaints.factories import ComplaintFactory
-from ops_metrics.cache import current_generation
-from ops_metrics.config import get_ops_config
-from ops_metrics.constants import AuditAction
+from ops_metrics.cache import read_generations
+from ops_metrics.constants import AuditAction, SourceTable
 from ops_metrics.models import OpsAuditLog, OpsConfig
 from ops_metrics.receivers import connect_receivers
 from staff.factories import StaffFactory, UserFactory
 
-FACTORIES = [BookingFactory, ComplaintFactory, StaffFactory]
+TABLES = ["bookings", "complaints", "staff", "config"]
 
 
-@pytest.mark.parametrize("factory", FACTORIES)
+def generations() -> dict[str, int]:
+    return read_generations(names=TABLES)[0]
+
+
+def current_generation(table: str = "bookings") -> int:
+    return generations()[table]
+
+
+@pytest.mark.parametrize(
+    ("factory", "table"),
+    [(BookingFactory, "bookings"), (ComplaintFactory, "complaints"), (StaffFactory, "staff")],
+)
 @pytest.mark.django_db
-def test_save_and_delete_each_schedule_one_invalidation_on_commit(factory, django_capture_on_commit_callbacks):
-    get_ops_config()
-    generation = current_generation()
+def test_save_and_delete_move_only_their_own_table_on(factory, table, django_capture_on_commit_callbacks):
+    before = generations()
     with django_capture_on_commit_callbacks(execute=True) as on_save:
         instance = factory()
     with django_capture_on_commit_callbacks(execute=True) as on_delete:
         instance.delete()
 
     assert (len(on_save), len(on_delete)) == (1, 1)
-    assert current_generation() == generation + 2
+    assert generations() == {**before, table: before[table] + 2}
 
 
 @pytest.mark.django_db
-def test_ops_config_save_schedules_one_invalidation(django_capture_on_commit_callbacks):
-    config = get_ops_config()
-    generation = current_generation()
+def test_ops_config_save_moves_the_config_generation_on(django_capture_on_commit_callbacks):
+    config = OpsConfig.load()
+    before = generations()
     with django_capture_on_commit_callbacks(execute=True) as callbacks:
         config.save()
 
     assert len(callbacks) == 1
-    assert current_generation() == generation + 1
+    assert generations() == {**before, SourceTable.CONFIG: before[SourceTable.CONFIG] + 1}
 
 
 @pytest.mark.django_db
 def test_connecting_again_does_not_double_the_receivers(django_capture_on_commit_callbacks):
     connect_receivers()
     connect_receivers()
-    get_ops_config()
     generation = current_generation()
     with django_capture_on_commit_callbacks(execute=True) as callbacks:
         BookingFactory()
@@ -65,33 +72,16 @@ def test_unwatched_models_do_not_invalidate(django_capture_on_commit_callbacks):
 
 @pytest.mark.django_db(transaction=True)
 def test_generation_moves_on_once_per_committed_write_and_not_on_rollback():
-    get_ops_config()
     generation = current_generation()
 
     with transaction.atomic():
-        staff = StaffFactory()
-        BookingFactory(assigned_staff=staff)
+        BookingFactory()
+        BookingFactory()
         assert current_generation() == generation
     after_commit = current_generation()
     with pytest.raises(RuntimeError), transaction.atomic():
-        ComplaintFactory()
+        BookingFactory()
         raise RuntimeError("rolled back")
 
     assert after_commit == generation + 2
     assert current_generation() == after_commit
-
-
-@pytest.mark.django_db
-def test_config_save_is_read_at_once_and_then_costs_no_query(django_capture_on_commit_callbacks):
-    assert get_ops_config().metrics_cache_ttl_seconds == 300
-    with django_capture_on_commit_callbacks(execute=True):
-        config = OpsConfig.objects.get(pk=OpsConfig.SINGLETON_PK)
-        config.metrics_cache_ttl_seconds = 5
-        config.save()
-
-    reread = get_ops_config()
-    with CaptureQueriesContext(connection) as queries:
-        again = get_ops_config()
-
-    assert (reread.metrics_cache_ttl_seconds, again.metrics_cache_ttl_seconds) == (5, 5)
-    assert queries.captured_queries == []

@@ -4,7 +4,7 @@ import json
 from django.core.management.base import BaseCommand, CommandError
 
 from ops_metrics.query import InvalidQuery, parse_metrics_query
-from ops_metrics.services import dashboard_metrics, render_metrics
+from ops_metrics.services import cached_dashboard_metrics
 
 
 class Command(BaseCommand):
@@ -21,5 +21,5 @@ class Command(BaseCommand):
             period, groups = parse_metrics_query(period=options["period"], include=options["include"])
         except InvalidQuery as exc:
             raise CommandError(f"{exc.param}: {exc.message}") from exc
-        payload = render_metrics(payload=dashboard_metrics(period=period, groups=groups))
+        payload = cached_dashboard_metrics(period=period, groups=groups).payload
         self.stdout.write(json.dumps(payload, indent=2))

@@ -1,0 +1,54 @@
+"""Fault-tolerant access to a Django cache: failures raise CacheUnavailable, and a down server is skipped a while."""
+import logging
+import time
+from typing import Any
+
+from django.conf import settings
+from django.core.cache import caches
+from django_redis.cache import RedisCache
+from django_redis.exceptions import ConnectionInterrupted
+from redis.exceptions import RedisError
+
+from ops_metrics import app_settings
+
+logger = logging.getLogger("ops_metrics.cache")
+
+# After a cache operation fails, reads skip the cache this long instead of paying a timeout each.
+UNREACHABLE_BACKOFF_SECONDS = 5.0
+
+_unreachable_until: dict[str, float] = {}
+
+
+class CacheUnavailable(Exception):
+    """The cache server did not answer; the caller falls back to the database."""
+
+
+def _server(alias: str) -> str:
+    return f"{alias}:{settings.CACHES[alias].get('LOCATION', '')}"
+
+
+def cache_call(method: str, *args: Any, force: bool = False, alias: str | None = None, **kwargs: Any) -> Any:
+    """Run one operation on the metrics cache (or cache `alias`); failures raise CacheUnavailable, never read as misses.
+
+    django-redis with IGNORE_EXCEPTIONS answers None for an unreachable server, which `add` would turn
+    into "lock held" and `get` into "miss"; its client object raises instead, so that is what is called.
+    While the server is known to be down, calls fail at once unless `force`d (invalidation always tries).
+    """
+    alias = alias or app_settings.cache_alias()
+    server = _server(alias)
+    if not force and time.monotonic() < _unreachable_until.get(server, 0.0):
+        raise CacheUnavailable(server)
+    backend = caches[alias]
+    target = backend.client if isinstance(backend, RedisCache) else backend
+    try:
+        result = getattr(target, method)(*args, **kwargs)
+    except (ConnectionInterrupted, RedisError, OSError) as exc:
+        _unreachable_until[server] = time.monotonic() + UNREACHABLE_BACKOFF_SECONDS
+        raise CacheUnavailable(server) from exc
+    _unreachable_until.pop(server, None)
+    return result
+
+
+def forget_unreachable() -> None:
+    """Forget every server marked unreachable (tests, and a process that knows the cache is back)."""
+    _unreachable_until.clear()

@@ -1,0 +1,240 @@
+"""The scan engine: totals from one grouped aggregate query per table over the raw rows (runs on any database)."""
+import operator
+from collections.abc import Collection, Container, Mapping, Sequence
+from datetime import datetime
+from functools import reduce
+from typing import Any
+
+from django.db.models import Count, Expression, F, Func, IntegerField, Model, OuterRef, Q, Subquery, Sum
+
+from bookings.models import OPEN_STATUSES, Booking, BookingStatus
+from complaints.models import UNRESOLVED_STATUSES, Complaint, ComplaintPriority, ComplaintStatus
+from complaints.selectors import SlaState, sla_state
+from ops_metrics.engines.totals import BookingTotals, ComplaintTotals, EventTally, StatusTally
+from ops_metrics.figures import MICROSECOND, ZERO
+from ops_metrics.windows import Window
+from staff.models import Staff
+
+
+def _since(field: str, *windows: Window) -> Q | None:
+    """Rows whose `field` is at or after the earliest start of `windows` (None: every row is needed)."""
+    starts = [w.start for w in windows]
+    if None in starts:
+        return None
+    return Q(**{f"{field}__gte": min(starts)})
+
+
+def _scan(reasons: list[Q | None]) -> Q:
+    """The rows one aggregate query must read: the union of what each figure needs, on indexed columns."""
+    if None in reasons:
+        return Q()
+    return reduce(operator.or_, dict.fromkeys(reasons))
+
+
+def _grouped_rows(queryset, *, reasons: list[Q | None], by: list[str], keys: dict, aggregates: dict) -> list[dict]:
+    """One aggregate query: the rows `reasons` need, grouped by the `by` columns and the `keys` expressions."""
+    return list(queryset.filter(_scan(reasons)).order_by().values(*by, **keys).annotate(**aggregates))
+
+
+class Bucket(Expression):
+    """Which interval cut by the ascending `bounds` holds the field's value, as a number.
+
+    i when bounds[i-1] <= value < bounds[i]: 0 below the first bound, len(bounds) at or above the last and for NULL.
+    A portable CASE compiled from the one column and plain parameters, where Case(When(...)) would resolve a lookup
+    per bound; grouping by it classifies each row once against every half-open window cut by those bounds.
+    """
+
+    output_field = IntegerField()
+
+    def __init__(self, field: str, bounds: Sequence) -> None:
+        super().__init__()
+        self.source = F(field)
+        self.bounds = tuple(bounds)
+
+    def get_source_expressions(self) -> list:
+        return [self.source]
+
+    def set_source_expressions(self, exprs: list) -> None:
+        (self.source,) = exprs
+
+    def as_sql(self, compiler, connection) -> tuple[str, list]:
+        column, column_params = compiler.compile(self.source)
+        field = self.source.output_field
+        whens, params = [], []
+        for index, bound in enumerate(self.bounds):
+            whens.append(f"WHEN {column} < %s THEN {index}")
+            params += [*column_params, field.get_db_prep_value(bound, connection)]
+        return f"CASE {' '.join(whens)} ELSE {len(self.bounds)} END", params
+
+
+def _bounds(*windows: Window) -> list[datetime]:
+    """The distinct bounds of `windows`, ascending, to cut buckets by."""
+    return sorted({bound for window in windows for bound in (window.start, window.end) if bound is not None})
+
+
+def _buckets(bounds: list[datetime], window: Window) -> range:
+    """The Bucket values of rows inside `window`, whose bounds are among `bounds`."""
+    first = 0 if window.start is None else bounds.index(window.start) + 1
+    return range(first, bounds.index(window.end) + 1)
+
+
+def _total(rows: list[dict], column: str, **only: Container) -> Any:
+    """`column` summed over the grouped rows whose keys fall in `only` (e.g. status=...); None when all are NULL."""
+    total, conditions = None, tuple(only.items())
+    for row in rows:
+        value = row[column]
+        if value is None:
+            continue
+        for key, allowed in conditions:
+            if row[key] not in allowed:
+                break
+        else:
+            total = value if total is None else total + value
+    return total
+
+
+def _event_tally(rows: list[dict], duration: str) -> EventTally:
+    summed = _total(rows, duration)
+    return EventTally(count=_total(rows, "count") or 0, duration_microseconds=0 if summed is None else summed // MICROSECOND)
+
+
+def booking_totals(*, windows: Mapping[str, Window], amounts: bool, backlog: bool, using: str) -> BookingTotals:
+    """Bookings created in each window per status (amounts summed when asked) and the open backlog, in one query.
+
+    The query groups by status and by the Bucket of created_at between the windows' bounds: it returns aggregate
+    rows, not data rows (at most 5 statuses × (2 × windows + 1) buckets, whatever the data size).
+    """
+    keys: dict = {}
+    aggregates: dict = {"count": Count("*")}
+    reasons: list[Q | None] = []
+    if windows:
+        reasons.append(_since("created_at", *windows.values()))
+        bounds = _bounds(*windows.values())
+        keys["created"] = Bucket("created_at", bounds)
+    if amounts:
+        aggregates["amount"] = Sum("total_amount")
+    if backlog:
+        reasons.append(Q(status__in=OPEN_STATUSES))
+    if not reasons:
+        return BookingTotals(created={}, backlog={})
+    rows = _grouped_rows(Booking.objects.using(using), reasons=reasons, by=["status"], keys=keys, aggregates=aggregates)
+
+    created = {}
+    for name, window in windows.items():
+        within = [row for row in rows if row["created"] in _buckets(bounds, window)]
+        created[name] = {
+            status: StatusTally(
+                count=_total(within, "count", status={status}) or 0,
+                amount=(_total(within, "amount", status={status}) if amounts else None) or ZERO,
+            )
+            for status in BookingStatus.values
+        }
+    open_backlog = {status: _total(rows, "count", status={status}) or 0 for status in OPEN_STATUSES} if backlog else {}
+    return BookingTotals(created=created, backlog=open_backlog)
+
+
+def complaint_totals(
+    *,
+    created: Mapping[str, Window],
+    resolved_in: Window | None,
+    responded_in: Window | None,
+    sla_at: tuple[datetime, datetime] | None,
+    backlog: bool,
+    using: str,
+) -> ComplaintTotals:
+    """Complaints created per window, resolved and responded in a window, and the unresolved backlog, in one query.
+
+    `sla_at` = (now, now + at-risk buffer) classifies resolved and unresolved rows by SlaState. The query groups by
+    priority, status, SLA state and the Buckets of created_at, resolved_at and first_response_at between the windows'
+    bounds: aggregate rows, not data rows (a few dozen in practice, whatever the data size).
+    """
+    keys: dict = {}
+    aggregates: dict = {"count": Count("*")}
+    reasons: list[Q | None] = []
+    if resolved_in is not None:
+        reasons.append(_since("resolved_at", resolved_in))
+        resolved_bounds = _bounds(resolved_in)
+        keys["resolved"] = Bucket("resolved_at", resolved_bounds)
+        aggregates["resolution"] = Sum(F("resolved_at") - F("created_at"))
+    if created:
+        reasons.append(_since("created_at", *created.values()))
+        created_bounds = _bounds(*created.values())
+        keys["created"] = Bucket("created_at", created_bounds)
+    if responded_in is not None:
+        reasons.append(_since("first_response_at", responded_in))
+        responded_bounds = _bounds(responded_in)
+        keys["responded"] = Bucket("first_response_at", responded_bounds)
+        aggregates["response"] = Sum(F("first_response_at") - F("created_at"))
+    if sla_at is not None:
+        now, until = sla_at
+        keys["sla"] = sla_state(now=now, until=until)
+    if backlog:
+        reasons.append(Q(status__in=UNRESOLVED_STATUSES))
+    if not reasons:
+        return ComplaintTotals(created={}, resolved=None, responded=None, compliant=None, backlog={})
+    rows = _grouped_rows(
+        Complaint.objects.using(using), reasons=reasons, by=["priority", "status"], keys=keys, aggregates=aggregates
+    )
+
+    created_counts = {}
+    for name, window in created.items():
+        within = [row for row in rows if row["created"] in _buckets(created_bounds, window)]
+        created_counts[name] = {
+            (priority, status): _total(within, "count", priority={priority}, status={status}) or 0
+            for priority in ComplaintPriority.values for status in ComplaintStatus.values
+        }
+    resolved = responded = compliant = None
+    if resolved_in is not None:
+        resolved_rows = [row for row in rows if row["resolved"] in _buckets(resolved_bounds, resolved_in)]
+        resolved = _event_tally(resolved_rows, "resolution")
+        if sla_at is not None:
+            compliant = _total(resolved_rows, "count", sla={SlaState.CLEAR, SlaState.AT_RISK}) or 0
+    if responded_in is not None:
+        responded = _event_tally(
+            [row for row in rows if row["responded"] in _buckets(responded_bounds, responded_in)], "response"
+        )
+    open_backlog: dict[tuple[str, str, int | None], int] = {}
+    if backlog:
+        for row in rows:
+            if row["status"] in UNRESOLVED_STATUSES:
+                key = (row["priority"], row["status"], row.get("sla"))
+                open_backlog[key] = open_backlog.get(key, 0) + row["count"]
+    return ComplaintTotals(
+        created=created_counts, resolved=resolved, responded=responded, compliant=compliant, backlog=open_backlog
+    )
+
+
+def _assigned_count(model: type[Model], field: str, statuses: Collection[str]) -> Subquery:
+    """Correlated subquery counting `model` rows in `statuses` assigned (via `field`) to the outer staff row.
+
+    COUNT as a plain function, so the subquery is one aggregate row (0 when none) with no GROUP BY or COALESCE.
+    """
+    counted = model.objects.filter(**{field: OuterRef("pk"), "status__in": statuses}).order_by()
+    return Subquery(counted.values(n=Func("pk", function="COUNT")), output_field=IntegerField())
+
+
+# Parameter-free, so built once: building its two correlated subqueries cost as much as compiling the query.
+# Every call evaluates a clone (`using` chains a new queryset), never this one, so no results are cached here.
+_WORKLOAD_ROWS = (
+    Staff.objects.filter(is_active=True)
+    .order_by("name", "pk")
+    .values_list(
+        "pk", "name",
+        _assigned_count(Booking, "assigned_staff", OPEN_STATUSES),
+        _assigned_count(Complaint, "assigned_to", UNRESOLVED_STATUSES),
+    )
+)
+
+
+def staff_workload(*, using: str) -> list[dict]:
+    """Open bookings and unresolved complaints per active staff member (zero rows too), heaviest first, then by name."""
+    rows = _WORKLOAD_ROWS.using(using)
+    workload = [
+        {"staff_id": pk, "name": name, "bookings": bookings, "complaints": complaints, "total": bookings + complaints}
+        for pk, name, bookings, complaints in rows
+    ]
+    # Summed and sorted here rather than in SQL, where ORDER BY the sum would run both subqueries twice;
+    # the sort is stable, so equal totals keep the database's name order.
+    return sorted(workload, key=lambda row: -row["total"])
+
+

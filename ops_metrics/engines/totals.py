@@ -1,0 +1,45 @@
+"""What an engine returns: exact counts, amounts and summed durations per window, before any figure is shaped."""
+from collections.abc import Mapping
+from dataclasses import dataclass
+from decimal import Decimal
+
+
+@dataclass(frozen=True)
+class StatusTally:
+    """Bookings of one status created in one window: how many, and their summed `total_amount` (exact)."""
+
+    count: int
+    amount: Decimal
+
+
+@dataclass(frozen=True)
+class EventTally:
+    """Complaints whose event (resolution or first response) falls in a window, with (event − created_at) summed."""
+
+    count: int
+    duration_microseconds: int
+
+
+@dataclass(frozen=True)
+class BookingTotals:
+    """Booking tallies per window name and status (every status present), and the open backlog per status."""
+
+    created: Mapping[str, Mapping[str, StatusTally]]
+    backlog: Mapping[str, int]
+
+
+@dataclass(frozen=True)
+class ComplaintTotals:
+    """Complaint tallies for one computation.
+
+    created: window name → (priority, status) → count, every pair present.
+    resolved / responded: the event window's tallies (None when not asked for).
+    compliant: of the resolved ones, how many have no breached SLA target at `now` (None when not asked for).
+    backlog: (priority, status, SlaState or None) → count of unresolved complaints now (state None when not asked).
+    """
+
+    created: Mapping[str, Mapping[tuple[str, str], int]]
+    resolved: EventTally | None
+    responded: EventTally | None
+    compliant: int | None
+    backlog: Mapping[tuple[str, str, int | None], int]
