@@ -155,6 +155,8 @@ SPECTACULAR_SETTINGS = {
 }
 
 OPS_METRICS_CURRENCY = env("OPS_METRICS_CURRENCY")
+# auto (rollup on PostgreSQL while the summaries are current, scan otherwise), scan or rollup.
+OPS_METRICS_ENGINE = env("OPS_METRICS_ENGINE", default="auto")
 OPS_METRICS_DATABASE = env("OPS_METRICS_DATABASE", default="default")
 OPS_METRICS_TRUST_X_FORWARDED_FOR = env.bool("OPS_METRICS_TRUST_X_FORWARDED_FOR", default=False)
 

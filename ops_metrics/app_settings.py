@@ -1,5 +1,6 @@
 """App settings, read at access time so tests and deployments can override them."""
 from django.conf import settings
+from django.core.exceptions import ImproperlyConfigured
 
 
 def metrics_database() -> str:
@@ -20,3 +21,14 @@ def cache_alias() -> str:
 def trust_x_forwarded_for() -> bool:
     """Whether the audit log takes the client IP from X-Forwarded-For (only behind a proxy that sets it)."""
     return getattr(settings, "OPS_METRICS_TRUST_X_FORWARDED_FOR", False)
+
+
+ENGINES = ("auto", "scan", "rollup")
+
+
+def engine() -> str:
+    """Which engine computes the figures: auto (rollup on PostgreSQL when the summaries are current), scan or rollup."""
+    choice = getattr(settings, "OPS_METRICS_ENGINE", "auto")
+    if choice not in ENGINES:
+        raise ImproperlyConfigured(f"OPS_METRICS_ENGINE must be one of {', '.join(ENGINES)}, not {choice!r}.")
+    return choice

@@ -9,7 +9,7 @@ from complaints.models import ACTIVE_STATUSES, UNRESOLVED_STATUSES, ComplaintPri
 from complaints.selectors import SlaState
 from ops_metrics import app_settings
 from ops_metrics.constants import ALL_GROUPS, MetricGroup, Period
-from ops_metrics.engines import scan
+from ops_metrics.engines import select_engine
 from ops_metrics.engines.totals import BookingTotals, ComplaintTotals
 from ops_metrics.figures import ZERO, growth_rate, mean_hours, money, percentage
 from ops_metrics.models import OpsConfig
@@ -134,7 +134,7 @@ def dashboard_metrics(*, period: str, groups: Collection[str], config: OpsConfig
     windows = build_windows(period=period, now=now, tz=tz)
     requested = frozenset(groups)
     using = app_settings.metrics_database()
-    engine = scan
+    engine = select_engine(using=using)
 
     figures: dict[str, dict] = {}
     if requested & BOOKING_GROUPS:

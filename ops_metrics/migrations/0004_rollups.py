@@ -80,9 +80,9 @@ def uninstall(apps, schema_editor):
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('ops', '0002_ops_groups'),
+        ('ops', '0003_sla_targets_move_to_complaints'),
         ('bookings', '0002_open_by_staff_index'),
-        ('complaints', '0002_open_by_staff_index'),
+        ('complaints', '0003_sla_policy'),
     ]
 
     operations = [

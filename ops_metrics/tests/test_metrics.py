@@ -53,6 +53,13 @@ def complaint(created_at: datetime, priority: str, status: str, *, response_due,
     )
 
 
+@pytest.fixture(autouse=True)
+def engine(settings) -> str:
+    """This module tests the scan engine (test_rollup_metrics.py runs the figure tests again with the rollup one)."""
+    settings.OPS_METRICS_ENGINE = "scan"
+    return settings.OPS_METRICS_ENGINE
+
+
 @pytest.fixture
 def dataset(db, time_machine):
     """Bookings b1..b10, complaints c1..c10 and five staff members around NOW (figures worked out per test)."""

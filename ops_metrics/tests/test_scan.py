@@ -23,6 +23,12 @@ MICRO = timedelta(microseconds=1)
 UTC_CONFIG = OpsConfig(timezone="UTC", sla_at_risk_buffer_minutes=60)
 
 
+@pytest.fixture(autouse=True)
+def _scan_engine(settings) -> None:
+    """This module tests the scan engine, whatever OPS_METRICS_ENGINE says."""
+    settings.OPS_METRICS_ENGINE = "scan"
+
+
 def _sla() -> dict:
     return dashboard_metrics(period="all", groups=["sla"], config=UTC_CONFIG, now=NOW)["sla"]
 
