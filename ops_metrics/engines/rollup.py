@@ -66,7 +66,9 @@ def pieces(window: Window) -> list[tuple[int | str, datetime | None, datetime]]:
         head = [(RAW, window.start, body_start)]
         first_day = _ceil(body_start, ONE_DAY)
     last_day = _floor(tail, ONE_DAY)
-    if first_day is None or first_day < last_day:
+    if first_day is None:
+        body = [(DAY, None, last_day), (FINE, last_day, tail)]
+    elif first_day < last_day:
         body = [(FINE, body_start, first_day), (DAY, first_day, last_day), (FINE, last_day, tail)]
     else:
         body = [(FINE, body_start, tail)]
