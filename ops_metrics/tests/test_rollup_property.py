@@ -117,7 +117,7 @@ def _apply(operation: tuple, counter: list[int]) -> None:
 
 
 @pytest.mark.django_db
-@settings(max_examples=25, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture,
+@settings(max_examples=20, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture,
                                                                  HealthCheck.too_slow])
 @given(st.lists(operations, min_size=1, max_size=25))
 def test_rollup_equals_scan_after_any_writes(sequence):
