@@ -53,7 +53,7 @@ def load(args, *, triggers: bool) -> dict[str, float]:
     """seed_demo --flush with or without the triggers; without, the rebuild that makes the summaries exact again."""
     from django.core.management import call_command
 
-    from ops_metrics.rollup_services import compact, mark_stale, rebuild
+    from ops_metrics.rollup_services import compact, mark_stale, rebuild, vacuum
 
     set_triggers(enabled=triggers)
     started = time.perf_counter()
@@ -64,10 +64,12 @@ def load(args, *, triggers: bool) -> dict[str, float]:
     started = time.perf_counter()
     if triggers:
         compact(using="default")
+        vacuum(using="default")
         timings["compact"] = time.perf_counter() - started
     else:
         mark_stale(using="default")
         rebuild(using="default")
+        vacuum(using="default")
         timings["rebuild"] = time.perf_counter() - started
     return timings
 
@@ -175,7 +177,7 @@ def _writers_throughput(seconds: float, writers: int = 8) -> float:
 
 
 def step_writes(report: Report, args) -> None:
-    from ops_metrics.rollup_services import compact, mark_stale, rebuild
+    from ops_metrics.rollup_services import mark_stale, rebuild, vacuum
 
     figures = {}
     for triggers in (False, True):
@@ -186,7 +188,7 @@ def step_writes(report: Report, args) -> None:
     set_triggers(enabled=True)
     mark_stale(using="default")
     rebuild(using="default")
-    compact(using="default")
+    vacuum(using="default")
     off, on = figures[False], figures[True]
     report.table(
         "Write overhead of the rollup triggers (bookings, autocommit)",

@@ -90,6 +90,16 @@ def rebuild(*, using: str, progress: bool = False) -> None:
             cursor.execute("SELECT pg_advisory_unlock(%s)", [COMPACT_LOCK])
 
 
+def vacuum(*, using: str) -> None:
+    """VACUUM ANALYZE the summary tables (outside a transaction), so reads skip the rows a fold or rebuild deleted."""
+    connection = connections[using]
+    if connection.in_atomic_block:
+        return
+    with connection.cursor() as cursor:
+        for fact in FACTS:
+            cursor.execute(f"VACUUM ANALYZE {fact.table}")
+
+
 def mark_stale(*, using: str) -> None:
     """Record that the summaries no longer match the raw rows (e.g. triggers were off): scan serves until a rebuild."""
     RollupState.objects.using(using).update_or_create(pk=RollupState.SINGLETON_PK, defaults={"current": False})

@@ -34,9 +34,6 @@ from ops_metrics.windows import Window
 EPOCH = datetime(2000, 1, 1, tzinfo=UTC)
 QUARTER_HOUR, ONE_DAY = timedelta(minutes=15), timedelta(days=1)
 RAW = "raw"
-# The fact number of the raw "resolved, response still pending, not yet due" rows (compliant at this `now`).
-PENDING_OK = len(FACTS)
-FACT_NUMBER = {fact.model: number for number, fact in enumerate(FACTS)}
 FACT_OF = {fact.model: fact for fact in FACTS}
 
 
@@ -87,75 +84,93 @@ def _padded(expressions: list[str]) -> str:
     return ", ".join(f"{key} AS k{i}" for i, key in enumerate(keys, 1))
 
 
-def _parts(fact: Fact, number: int, window_number: int, window: Window) -> list[tuple[str, list]]:
-    """SELECTs of (fact, window, key1, key2, count, summed) rows whose sums are the fact's totals over `window`."""
-    summed = next(iter(fact.sums), None)
-    parts = []
-    for kind, start, end in pieces(window):
-        if kind == RAW:
-            condition, params = _range(fact.time, start, end)
-            keys, count, value, source = list(fact.keys.values()), "1", fact.sums.get(summed, "0"), fact.source
-        else:
-            condition, params = _range("bucket", start, end)
-            condition = f"grain = {kind:d} AND {condition}"
-            keys, count, value, source = list(fact.keys), "count", summed or "0", fact.table
-        parts.append((
-            f"SELECT {number} AS f, {window_number} AS w, {_padded(keys)}, {count}::numeric AS n, "
-            f"({value})::numeric AS x FROM {source} WHERE {condition}",
-            params,
-        ))
-    return parts
+class _Statement:
+    """The distinct pieces of every window, each one SELECT of one statement (one snapshot), summed per key.
 
-
-def _pending_ok(window_number: int, window: Window, now: datetime) -> tuple[str, list]:
-    """Raw rows resolved in `window` whose only open question, the response, is not due before `now`.
-
-    Bounded by the complaints whose response is due at or after now (the due-times index), whatever the history.
+    Windows share pieces (every window ending at now shares the raw tail; today's buckets are in the week's and the
+    month's too): each piece is read once and counted for every window it belongs to.
     """
-    condition, params = _range("resolved_at", window.start, window.end)
-    return (
-        f"SELECT {PENDING_OK} AS f, {window_number} AS w, NULL::text, NULL::text, 1::numeric AS n, 0::numeric AS x "
-        f"FROM complaints_complaint WHERE response_due_at >= %s AND first_response_at IS NULL AND {condition} "
-        f"AND ({OUTCOME_SQL}) = {ResolvedOutcome.RESPONSE_PENDING:d}",
-        [now, *params],
-    )
 
+    def __init__(self) -> None:
+        self.selects: list[tuple[str, list]] = []
+        self.numbers: dict[tuple, int] = {}
+        self.rows: dict[tuple, tuple[int, Decimal]] = {}
 
-def _totals(parts: list[tuple[str, list]], *, using: str) -> dict[tuple, tuple[int, Decimal]]:
-    """One statement (one snapshot) for all parts: (fact, window, key1, key2) → (count, summed)."""
-    if not parts:
-        return {}
-    sql = " UNION ALL ".join(f"({part})" for part, _ in parts)
-    params = [param for _, part_params in parts for param in part_params]
-    with connections[using].cursor() as cursor:
-        cursor.execute(f"SELECT f, w, k1, k2, sum(n), sum(x) FROM ({sql}) AS u GROUP BY 1, 2, 3, 4", params)
-        return {(f, w, k1, k2): (int(n), x) for f, w, k1, k2, n, x in cursor.fetchall()}
+    def _select(self, identity: tuple, sql: str, params: list) -> int:
+        if identity not in self.numbers:
+            self.numbers[identity] = len(self.selects)
+            self.selects.append((f"SELECT {len(self.selects)} AS p, {sql}", params))
+        return self.numbers[identity]
+
+    def window(self, fact: Fact, window: Window) -> list[int]:
+        """The numbers of the SELECTs whose (key1, key2, count, summed) rows add up to the fact's totals in `window`."""
+        summed = next(iter(fact.sums), None)
+        numbers = []
+        for kind, start, end in pieces(window):
+            if kind == RAW:
+                condition, params = _range(fact.time, start, end)
+                keys, count, value, source = list(fact.keys.values()), "1", fact.sums.get(summed, "0"), fact.source
+            else:
+                condition, params = _range("bucket", start, end)
+                condition = f"grain = {kind:d} AND {condition}"
+                keys, count, value, source = list(fact.keys), "count", summed or "0", fact.table
+            numbers.append(self._select(
+                (fact.table, kind, start, end),
+                f"{_padded(keys)}, {count}::numeric AS n, ({value})::numeric AS x FROM {source} WHERE {condition}",
+                params,
+            ))
+        return numbers
+
+    def pending_ok(self, window: Window, now: datetime) -> int:
+        """Raw rows resolved in `window` whose only open question, the response, is not due before `now`.
+
+        Bounded by the complaints whose response is due at or after now (the due-times index), whatever the history.
+        """
+        condition, params = _range("resolved_at", window.start, window.end)
+        return self._select(
+            ("pending_ok", window, now),
+            "NULL::text AS k1, NULL::text AS k2, 1::numeric AS n, 0::numeric AS x FROM complaints_complaint "
+            f"WHERE response_due_at >= %s AND first_response_at IS NULL AND {condition} "
+            f"AND ({OUTCOME_SQL}) = {ResolvedOutcome.RESPONSE_PENDING:d}",
+            [now, *params],
+        )
+
+    def run(self, *, using: str) -> None:
+        if not self.selects:
+            return
+        sql = " UNION ALL ".join(f"({select})" for select, _ in self.selects)
+        params = [param for _, select_params in self.selects for param in select_params]
+        with connections[using].cursor() as cursor:
+            cursor.execute(f"SELECT p, k1, k2, sum(n), sum(x) FROM ({sql}) AS u GROUP BY 1, 2, 3", params)
+            self.rows = {(p, k1, k2): (int(n), x) for p, k1, k2, n, x in cursor.fetchall()}
+
+    def total(self, numbers: list[int], k1: str | None = None, k2: str | None = None) -> tuple[int, Decimal | None]:
+        """(count, summed) over the SELECTs `numbers` for one key (None: every key)."""
+        count, summed = 0, None
+        for (p, key1, key2), (n, x) in self.rows.items():
+            if p in numbers and (k1 is None or key1 == k1) and (k2 is None or key2 == k2):
+                count, summed = count + n, x if summed is None else summed + x
+        return count, summed
 
 
 def booking_totals(*, windows: Mapping[str, Window], amounts: bool, backlog: bool, using: str) -> BookingTotals:
     """As scan.booking_totals: created tallies from the summaries, the open backlog from scan."""
-    number = FACT_NUMBER[BookingRollup]
-    names = list(windows)
-    parts = [
-        part for index, name in enumerate(names)
-        for part in _parts(FACT_OF[BookingRollup], number, index, windows[name])
-    ]
-    rows = _totals(parts, using=using)
+    statement = _Statement()
+    selects = {name: statement.window(FACT_OF[BookingRollup], window) for name, window in windows.items()}
+    statement.run(using=using)
     created = {}
-    for index, name in enumerate(names):
+    for name, numbers in selects.items():
         created[name] = {}
         for status in BookingStatus.values:
-            count, amount = rows.get((number, index, status, None), (0, None))
+            count, amount = statement.total(numbers, status)
             created[name][status] = StatusTally(count=count, amount=(amount if amounts else None) or ZERO)
     open_backlog = scan.booking_totals(windows={}, amounts=False, backlog=True, using=using).backlog if backlog else {}
     return BookingTotals(created=created, backlog=open_backlog)
 
 
-def _event_tally(rows: dict, number: int) -> EventTally:
-    matching = [value for key, value in rows.items() if key[0] == number]
-    return EventTally(
-        count=sum(count for count, _ in matching), duration_microseconds=int(sum(x for _, x in matching))
-    )
+def _event_tally(total: tuple[int, Decimal | None]) -> EventTally:
+    count, summed = total
+    return EventTally(count=count, duration_microseconds=int(summed or 0))
 
 
 def complaint_totals(
@@ -168,37 +183,31 @@ def complaint_totals(
     using: str,
 ) -> ComplaintTotals:
     """As scan.complaint_totals: window tallies from the summaries, the unresolved backlog (SLA states) from scan."""
-    created_number, resolved_number, responded_number = (
-        FACT_NUMBER[model] for model in (ComplaintCreatedRollup, ComplaintResolvedRollup, ComplaintRespondedRollup)
-    )
-    names = list(created)
-    parts = [
-        part for index, name in enumerate(names)
-        for part in _parts(FACT_OF[ComplaintCreatedRollup], created_number, index, created[name])
-    ]
+    statement = _Statement()
+    created_selects = {name: statement.window(FACT_OF[ComplaintCreatedRollup], w) for name, w in created.items()}
     if resolved_in is not None:
-        parts += _parts(FACT_OF[ComplaintResolvedRollup], resolved_number, 0, resolved_in)
+        resolved_selects = statement.window(FACT_OF[ComplaintResolvedRollup], resolved_in)
         if sla_at is not None:
-            parts.append(_pending_ok(0, resolved_in, sla_at[0]))
+            pending_ok = statement.pending_ok(resolved_in, sla_at[0])
     if responded_in is not None:
-        parts += _parts(FACT_OF[ComplaintRespondedRollup], responded_number, 0, responded_in)
-    rows = _totals(parts, using=using)
+        responded_selects = statement.window(FACT_OF[ComplaintRespondedRollup], responded_in)
+    statement.run(using=using)
 
     created_counts = {
         name: {
-            (priority, status): rows.get((created_number, index, priority, status), (0, None))[0]
+            (priority, status): statement.total(numbers, priority, status)[0]
             for priority in ComplaintPriority.values for status in ComplaintStatus.values
         }
-        for index, name in enumerate(names)
+        for name, numbers in created_selects.items()
     }
     resolved = responded = compliant = None
     if resolved_in is not None:
-        resolved = _event_tally(rows, resolved_number)
+        resolved = _event_tally(statement.total(resolved_selects))
         if sla_at is not None:
-            met = rows.get((resolved_number, 0, str(ResolvedOutcome.MET.value), None), (0, None))[0]
-            compliant = met + rows.get((PENDING_OK, 0, None, None), (0, None))[0]
+            met = statement.total(resolved_selects, str(ResolvedOutcome.MET.value))[0]
+            compliant = met + statement.total([pending_ok])[0]
     if responded_in is not None:
-        responded = _event_tally(rows, responded_number)
+        responded = _event_tally(statement.total(responded_selects))
     open_backlog = {}
     if backlog:
         open_backlog = scan.complaint_totals(

@@ -114,7 +114,7 @@ class Migration(migrations.Migration):
             ],
             options={
                 'db_table': 'ops_rollup_booking',
-                'indexes': [models.Index(fields=['grain', 'bucket'], name='ops_rb_bucket_idx'), models.Index(condition=models.Q(('folded', False)), fields=['grain', 'bucket'], name='ops_rb_delta_idx')],
+                'indexes': [models.Index(fields=['grain', 'bucket'], include=['status', 'amount', 'count'], name='ops_rb_bucket_idx'), models.Index(condition=models.Q(('folded', False)), fields=['grain', 'bucket'], name='ops_rb_delta_idx')],
             },
         ),
         migrations.CreateModel(
@@ -130,7 +130,7 @@ class Migration(migrations.Migration):
             ],
             options={
                 'db_table': 'ops_rollup_complaint_created',
-                'indexes': [models.Index(fields=['grain', 'bucket'], name='ops_rcc_bucket_idx'), models.Index(condition=models.Q(('folded', False)), fields=['grain', 'bucket'], name='ops_rcc_delta_idx')],
+                'indexes': [models.Index(fields=['grain', 'bucket'], include=['priority', 'status', 'count'], name='ops_rcc_bucket_idx'), models.Index(condition=models.Q(('folded', False)), fields=['grain', 'bucket'], name='ops_rcc_delta_idx')],
             },
         ),
         migrations.CreateModel(
@@ -146,7 +146,7 @@ class Migration(migrations.Migration):
             ],
             options={
                 'db_table': 'ops_rollup_complaint_resolved',
-                'indexes': [models.Index(fields=['grain', 'bucket'], name='ops_rcr_bucket_idx'), models.Index(condition=models.Q(('folded', False)), fields=['grain', 'bucket'], name='ops_rcr_delta_idx')],
+                'indexes': [models.Index(fields=['grain', 'bucket'], include=['outcome', 'duration_us', 'count'], name='ops_rcr_bucket_idx'), models.Index(condition=models.Q(('folded', False)), fields=['grain', 'bucket'], name='ops_rcr_delta_idx')],
             },
         ),
         migrations.CreateModel(
@@ -161,7 +161,7 @@ class Migration(migrations.Migration):
             ],
             options={
                 'db_table': 'ops_rollup_complaint_responded',
-                'indexes': [models.Index(fields=['grain', 'bucket'], name='ops_rcp_bucket_idx'), models.Index(condition=models.Q(('folded', False)), fields=['grain', 'bucket'], name='ops_rcp_delta_idx')],
+                'indexes': [models.Index(fields=['grain', 'bucket'], include=['duration_us', 'count'], name='ops_rcp_bucket_idx'), models.Index(condition=models.Q(('folded', False)), fields=['grain', 'bucket'], name='ops_rcp_delta_idx')],
             },
         ),
         migrations.RunPython(install, uninstall),

@@ -3,12 +3,11 @@ import random
 from datetime import timedelta
 
 from django.core.management.base import BaseCommand, CommandError
-from django.db import connections
+from django.db import DEFAULT_DB_ALIAS, connections
 
-from ops_metrics import app_settings
 from ops_metrics.engines import rollup, scan
 from ops_metrics.rollup_selectors import rollups_current, summary_differences
-from ops_metrics.rollup_services import compact, rebuild
+from ops_metrics.rollup_services import compact, rebuild, vacuum
 from ops_metrics.windows import Window
 
 
@@ -54,13 +53,13 @@ class Command(BaseCommand):
 
     def add_arguments(self, parser) -> None:
         parser.add_argument("action", choices=["rebuild", "verify", "compact", "status"])
-        parser.add_argument("--database", default=None, help="Database alias (default: OPS_METRICS_DATABASE).")
+        parser.add_argument("--database", default=DEFAULT_DB_ALIAS, help="Database alias (the primary, by default).")
         parser.add_argument("--if-stale", action="store_true", help="rebuild: only when the summaries are not current.")
         parser.add_argument("--windows", type=int, default=50, help="verify: random windows compared with scan.")
         parser.add_argument("--seed", type=int, default=None, help="verify: seed of the random windows.")
 
-    def handle(self, *args, action: str, database: str | None, **options) -> None:
-        using = database or app_settings.metrics_database()
+    def handle(self, *args, action: str, database: str, **options) -> None:
+        using = database
         if connections[using].vendor != "postgresql":
             raise CommandError("The summary tables and their triggers exist only on PostgreSQL; scan serves here.")
         if action == "status":
@@ -70,9 +69,12 @@ class Command(BaseCommand):
                 self.stdout.write("summaries are current: nothing to rebuild")
                 return
             rebuild(using=using, progress=options["verbosity"] > 0)
+            vacuum(using=using)
             self.stdout.write(self.style.SUCCESS("summaries rebuilt from the raw rows"))
         elif action == "compact":
-            self.stdout.write(f"{compact(using=using)} folded rows written")
+            written = compact(using=using)
+            vacuum(using=using)
+            self.stdout.write(f"{written} folded rows written")
         else:
             self._verify(using=using, windows=options["windows"], seed=options["seed"])
 
