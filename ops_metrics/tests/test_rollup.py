@@ -22,6 +22,8 @@ from ops_metrics.rollups import DAY, FINE, BookingRollup, ComplaintResolvedRollu
 from ops_metrics.tests.rollup_support import assert_engines_agree
 from ops_metrics.windows import Window
 
+pytestmark = pytest.mark.skipif(connection.vendor != "postgresql", reason="the summaries exist only on PostgreSQL")
+
 NOW = datetime(2026, 11, 18, 13, 37, 12, 345678, tzinfo=UTC)
 H = timedelta(hours=1)
 

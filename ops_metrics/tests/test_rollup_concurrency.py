@@ -16,6 +16,8 @@ from ops_metrics.rollup_selectors import rollups_current, summary_differences
 from ops_metrics.rollup_services import compact, rebuild
 from ops_metrics.tests.rollup_support import assert_engines_agree
 
+pytestmark = pytest.mark.skipif(connection.vendor != "postgresql", reason="the summaries exist only on PostgreSQL")
+
 NOW = datetime(2026, 11, 18, 13, 7, tzinfo=UTC)
 # Every writer dates its rows inside these two 15-minute buckets: the same summary keys, as hot as they get.
 HOT = (NOW - timedelta(minutes=20), NOW - timedelta(minutes=5))

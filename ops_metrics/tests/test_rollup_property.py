@@ -13,6 +13,8 @@ from ops_metrics.rollup_selectors import summary_differences
 from ops_metrics.rollup_services import compact
 from ops_metrics.tests.rollup_support import assert_engines_agree
 
+pytestmark = pytest.mark.skipif(connection.vendor != "postgresql", reason="the summaries exist only on PostgreSQL")
+
 # Both 2026 DST changes of Europe/Berlin (29 March, 25 October, 01:00 UTC), each `now` a little after one of them.
 NOWS = (
     datetime(2026, 3, 29, 9, 7, 13, 250000, tzinfo=UTC),
