@@ -15,14 +15,16 @@ def rollups_current(*, using: str) -> bool:
 
 
 def _differences_sql(fact: Fact) -> str:
-    keys = ["grain", "bucket", *fact.keys]
+    keys = fact.key_columns
     values = fact.value_columns
     summed = ", ".join(f"sum({v}) AS {v}" for v in values)
-    raw = aggregate_sql(fact, [(fact.source, 1)], folded=True)
+    columns = ", ".join([*keys, *values])
+    raw = aggregate_sql(fact, [(fact.source, 1)])
     return (
-        f"WITH s AS (SELECT {', '.join(keys)}, {summed} FROM {fact.table} GROUP BY {', '.join(keys)} "
-        f"HAVING {' OR '.join(f'sum({v}) <> 0' for v in values)}), "
-        f"r ({', '.join([*keys, *values, 'folded'])}) AS ({raw}) "
+        f"WITH s AS (SELECT {', '.join(keys)}, {summed} "
+        f"FROM (SELECT {columns} FROM {fact.table} UNION ALL SELECT {columns} FROM {fact.delta}) AS u "
+        f"GROUP BY {', '.join(keys)} HAVING {' OR '.join(f'sum({v}) <> 0' for v in values)}), "
+        f"r ({columns}) AS ({raw}) "
         f"SELECT DISTINCT (coalesce(s.bucket, r.bucket) AT TIME ZONE 'UTC')::date AS day "
         f"FROM s FULL JOIN r USING ({', '.join(keys)}) "
         f"WHERE ROW({', '.join(f's.{v}' for v in values)}) IS DISTINCT FROM ROW({', '.join(f'r.{v}' for v in values)}) "

@@ -6,25 +6,34 @@ from django.db import connections, transaction
 from django.utils import timezone
 from tqdm import tqdm
 
-from ops_metrics.rollups import COMPACT_LOCK, FACTS, SOURCES, Fact, RollupState, compact_sql, insert_sql
+from ops_metrics.rollups import (
+    COMPACT_LOCK,
+    FACTS,
+    SOURCES,
+    Fact,
+    RollupState,
+    aggregate_sql,
+    compact_sql,
+    drop_zero_rows_sql,
+    insert_sql,
+)
 
 REBUILD_CHUNKS = 24
 
 
 def compact(*, using: str) -> int:
-    """Fold every summary table's committed deltas into one row per key; returns the rows written.
+    """Fold every committed delta row into the keyed summary rows, drop keys summing to zero; returns the keys written.
 
-    Waits only for another compaction or a rebuild (the advisory lock); writers keep inserting deltas meanwhile.
+    Waits only for another fold or a rebuild (the advisory lock); writers keep inserting deltas meanwhile.
     """
     connection = connections[using]
     written = 0
     with transaction.atomic(using=using), connection.cursor() as cursor:
         cursor.execute("SELECT pg_advisory_xact_lock(%s)", [COMPACT_LOCK])
         for fact in FACTS:
-            # Fresh statistics first: the share of delta rows decides between index lookups and one hash join.
-            cursor.execute(f"ANALYZE {fact.table}")
             cursor.execute(compact_sql(fact))
             written += cursor.rowcount
+            cursor.execute(drop_zero_rows_sql(fact))
     return written
 
 
@@ -53,10 +62,12 @@ def _rebuild_in_transaction(*, using: str, progress: bool) -> None:
         cursor.execute(f"LOCK TABLE {', '.join(SOURCES)} IN ACCESS SHARE MODE")
         for fact in FACTS:
             cursor.execute(f"DELETE FROM {fact.table}")
+            cursor.execute(f"DELETE FROM {fact.delta}")
         plans = [(fact, chunk) for fact in FACTS for chunk in _chunks(cursor, fact)]
         for fact, (start, end) in tqdm(plans, desc="rebuilding summaries", unit=" chunks", disable=not progress):
             where = f"{fact.time} >= %s AND {fact.time} < %s"
-            cursor.execute(insert_sql(fact, [(fact.source, 1)], folded=True, where=where), [start, end])
+            select = aggregate_sql(fact, [(fact.source, 1)], where=where)
+            cursor.execute(insert_sql(fact, fact.table, select), [start, end])
         cursor.execute(
             "INSERT INTO ops_rollup_state (id, current, rebuilt_at) VALUES (%s, TRUE, %s) "
             "ON CONFLICT (id) DO UPDATE SET current = TRUE, rebuilt_at = EXCLUDED.rebuilt_at",
@@ -97,7 +108,7 @@ def vacuum(*, using: str) -> None:
         return
     with connection.cursor() as cursor:
         for fact in FACTS:
-            cursor.execute(f"VACUUM ANALYZE {fact.table}")
+            cursor.execute(f"VACUUM ANALYZE {fact.table}, {fact.delta}")
 
 
 def mark_stale(*, using: str) -> None:

@@ -24,26 +24,24 @@ class ResolvedOutcome(models.IntegerChoices):
 
 
 class Rollup(models.Model):
-    """Common columns of a summary table: one signed delta (or folded) row per grain, bucket and key."""
+    """Common columns of a folded summary table: one row per grain, bucket and key (deltas wait in `<table>_delta`)."""
 
     grain = models.SmallIntegerField()
     bucket = models.DateTimeField()
     count = models.BigIntegerField()
-    folded = models.BooleanField(default=False)
 
     class Meta:
         abstract = True
 
     def __str__(self) -> str:
-        return f"{self._meta.db_table} grain {self.grain} {self.bucket:%Y-%m-%d %H:%M}: {self.count:+d}"
+        return f"{self._meta.db_table} grain {self.grain} {self.bucket:%Y-%m-%d %H:%M}: {self.count}"
 
 
-def _indexes(prefix: str, include: list[str]) -> list[models.Index]:
-    # Covering: a window's buckets are read by index-only scans (history's pages are all-visible after a vacuum).
-    return [
-        models.Index(fields=["grain", "bucket"], include=[*include, "count"], name=f"{prefix}_bucket_idx"),
-        models.Index(fields=["grain", "bucket"], condition=models.Q(folded=False), name=f"{prefix}_delta_idx"),
-    ]
+def _key(prefix: str, keys: list[str], values: list[str]) -> list[models.UniqueConstraint]:
+    # Covering: a window's buckets are read by index-only scans; unique, for the fold's INSERT ... ON CONFLICT.
+    return [models.UniqueConstraint(
+        fields=["grain", "bucket", *keys], include=["count", *values], name=f"{prefix}_key"
+    )]
 
 
 class BookingRollup(Rollup):
@@ -54,7 +52,7 @@ class BookingRollup(Rollup):
 
     class Meta:
         db_table = "ops_rollup_booking"
-        indexes = _indexes("ops_rb", ["status", "amount"])
+        constraints = _key("ops_rb", ["status"], ["amount"])
 
 
 class ComplaintCreatedRollup(Rollup):
@@ -65,7 +63,7 @@ class ComplaintCreatedRollup(Rollup):
 
     class Meta:
         db_table = "ops_rollup_complaint_created"
-        indexes = _indexes("ops_rcc", ["priority", "status"])
+        constraints = _key("ops_rcc", ["priority", "status"], [])
 
 
 class ComplaintResolvedRollup(Rollup):
@@ -76,7 +74,7 @@ class ComplaintResolvedRollup(Rollup):
 
     class Meta:
         db_table = "ops_rollup_complaint_resolved"
-        indexes = _indexes("ops_rcr", ["outcome", "duration_us"])
+        constraints = _key("ops_rcr", ["outcome"], ["duration_us"])
 
 
 class ComplaintRespondedRollup(Rollup):
@@ -86,7 +84,7 @@ class ComplaintRespondedRollup(Rollup):
 
     class Meta:
         db_table = "ops_rollup_complaint_responded"
-        indexes = _indexes("ops_rcp", ["duration_us"])
+        constraints = _key("ops_rcp", [], ["duration_us"])
 
 
 class RollupState(models.Model):
@@ -133,6 +131,15 @@ class Fact:
         return self.model._meta.db_table
 
     @property
+    def delta(self) -> str:
+        """The append-only table of signed delta rows (no index: inserting into it costs a writer the least)."""
+        return f"{self.table}_delta"
+
+    @property
+    def key_columns(self) -> list[str]:
+        return ["grain", "bucket", *self.keys]
+
+    @property
     def value_columns(self) -> list[str]:
         return ["count", *self.sums]
 
@@ -166,51 +173,67 @@ def _rows_sql(fact: Fact, relation: str, sign: int, where: str = "TRUE") -> str:
     )
 
 
-def aggregate_sql(fact: Fact, sources: list[tuple[str, int]], *, folded: bool, where: str = "TRUE") -> str:
-    """SELECT of (grain, bucket, keys..., count, sums..., folded) rows, both grains, from signed row sources."""
+def aggregate_sql(fact: Fact, sources: list[tuple[str, int]], *, where: str = "TRUE") -> str:
+    """SELECT of (grain, bucket, keys..., count, sums...) rows, both grains, from signed row sources; no zero rows."""
     keys = [f"d.{name}" for name in fact.keys]
     rows = " UNION ALL ".join(_rows_sql(fact, relation, sign, where) for relation, sign in sources)
     values = ["sum(d.sign)", *(f"sum(d.sign * d.{name})" for name in fact.sums)]
     bucket = f"CASE g.grain WHEN {FINE} THEN {bucket_sql(FINE, 'd.t')} ELSE {bucket_sql(DAY, 'd.t')} END"
     group = ", ".join(["1", "2", *[str(3 + i) for i in range(len(keys))]])
     return (
-        f"SELECT g.grain, {bucket}, {', '.join([*keys, *values])}, {'TRUE' if folded else 'FALSE'} "
+        f"SELECT g.grain, {bucket}, {', '.join([*keys, *values])} "
         f"FROM ({rows}) AS d CROSS JOIN (VALUES ({FINE}), ({DAY})) AS g(grain) "
         f"GROUP BY {group} HAVING {' OR '.join(f'{v} <> 0' for v in values)}"
     )
 
 
 def _columns(fact: Fact) -> str:
-    return ", ".join(["grain", "bucket", *fact.keys, *fact.value_columns, "folded"])
+    return ", ".join([*fact.key_columns, *fact.value_columns])
 
 
-def insert_sql(fact: Fact, sources: list[tuple[str, int]], *, folded: bool, where: str = "TRUE") -> str:
-    return f"INSERT INTO {fact.table} ({_columns(fact)}) {aggregate_sql(fact, sources, folded=folded, where=where)}"
+def insert_sql(fact: Fact, table: str, select: str) -> str:
+    return f"INSERT INTO {table} ({_columns(fact)}) {select}"
 
 
-def compact_sql(fact: Fact) -> str:
-    """Fold every key that has delta rows into one row (dropped when it sums to zero); writers are never blocked.
-
-    Only committed rows are seen and deleted, so a concurrent writer's deltas stay as they are until the next pass.
-    """
-    key_columns = ["grain", "bucket", *fact.keys]
-    match = " AND ".join(f"t.{c} = k.{c}" for c in key_columns)
-    sums = [f"sum({c})" for c in fact.value_columns]
+def fold_sql(fact: Fact, select: str) -> str:
+    """Add `select`'s (key, values) rows into the folded table: upsert by key (only the compaction lock holder does)."""
+    added = ", ".join(f"{column} = t.{column} + EXCLUDED.{column}" for column in fact.value_columns)
     return (
-        f"WITH k AS (SELECT DISTINCT {', '.join(key_columns)} FROM {fact.table} WHERE NOT folded), "
-        f"gone AS (DELETE FROM {fact.table} AS t USING k WHERE {match} "
-        f"RETURNING {', '.join(f't.{c}' for c in key_columns + fact.value_columns)}) "
-        f"INSERT INTO {fact.table} ({_columns(fact)}) "
-        f"SELECT {', '.join(key_columns)}, {', '.join(sums)}, TRUE FROM gone GROUP BY {', '.join(key_columns)} "
-        f"HAVING {' OR '.join(f'{s} <> 0' for s in sums)}"
+        f"INSERT INTO {fact.table} AS t ({_columns(fact)}) {select} "
+        f"ON CONFLICT ({', '.join(fact.key_columns)}) DO UPDATE SET {added}"
     )
 
 
-# A writer's fold touches a few keys: through the indexes, whatever the (often stale) statistics of the churning
-# summary tables say; a seq scan there cost 30 ms at 26,000 rows. `ops_rollups compact` leaves the planner free.
-COMPACT_PLAN = "SET enable_seqscan = off SET enable_hashjoin = off SET enable_mergejoin = off"
+def compact_sql(fact: Fact) -> str:
+    """Move every committed delta row into the folded table, summed per key.
+
+    Only committed rows are seen and deleted, so a concurrent writer's deltas stay as they are until the next pass.
+    """
+    keys, values = ", ".join(fact.key_columns), fact.value_columns
+    sums = ", ".join(f"sum({column})" for column in values)
+    return (
+        f"WITH gone AS (DELETE FROM {fact.delta} RETURNING {keys}, {', '.join(values)}) "
+        + fold_sql(fact, f"SELECT {keys}, {sums} FROM gone GROUP BY {keys}")
+    )
+
+
+def drop_zero_rows_sql(fact: Fact) -> str:
+    return f"DELETE FROM {fact.table} WHERE {' AND '.join(f'{column} = 0' for column in fact.value_columns)}"
+
+
 # Delta rows come and go: vacuum and analyze these tables far sooner than the defaults (20 % of the table) would.
 STORAGE = "autovacuum_vacuum_scale_factor = 0.01, autovacuum_analyze_scale_factor = 0.01"
+# A statement with at least this many rows (a bulk load) folds them in directly when it holds the compaction lock.
+DIRECT_FOLD_ROWS = 1000
+# Writers may fold (into rows another transaction may then need to wait on) only under the lock, and only in read
+# committed: under a snapshot isolation a key folded since the snapshot would fail the writer's statement. Nested IFs:
+# the lock is tried only when everything else holds (SQL does not promise to evaluate AND left to right).
+def _may_fold(condition: str) -> str:
+    return (
+        f"IF {condition} THEN IF current_setting('transaction_isolation') = 'read committed' THEN "
+        f"folding := pg_try_advisory_xact_lock({COMPACT_LOCK}); END IF; END IF"
+    )
+
 
 EVENTS = {
     "insert": ("INSERT", "REFERENCING NEW TABLE AS new_rows", [("new_rows", 1)]),
@@ -221,38 +244,45 @@ EVENTS = {
 }
 
 
-def _function(name: str, body: list[str]) -> str:
+def _function(name: str, body: list[str], returns: str = "trigger") -> str:
     statements = "\n".join(f"  {statement};" for statement in body)
+    end = "  RETURN NULL;\n" if returns == "trigger" else ""
     return (
-        f"CREATE OR REPLACE FUNCTION {name}() RETURNS trigger LANGUAGE plpgsql AS $body$\nBEGIN\n"
-        f"{statements}\n  RETURN NULL;\nEND\n$body$"
+        f"CREATE OR REPLACE FUNCTION {name}() RETURNS {returns} LANGUAGE plpgsql AS $body$\n"
+        f"DECLARE folding boolean := false;\nBEGIN\n{statements}\n{end}END\n$body$"
     )
 
 
 def install_sql() -> list[str]:
-    """The functions and triggers (AFTER ... FOR EACH STATEMENT with transition tables) on both raw tables.
+    """The delta tables, and the functions and triggers (AFTER ... FOR EACH STATEMENT with transition tables).
 
     A transition table may belong to a trigger of one event only, hence one trigger per event. A statement's rows
-    become one aggregated INSERT per summary table (no row of it is ever updated: no lock for writers to wait on);
-    an UPDATE that changes no tracked column inserts nothing, its +new and −old rows cancelling out.
+    become one aggregated INSERT per delta table, which has no index and whose rows no one updates: no lock for
+    writers to wait on. An UPDATE that changes no tracked column inserts nothing, its +new and −old rows cancelling
+    out. Folding deltas into the keyed tables is left to whoever holds the compaction lock (tried, never waited
+    for): a writer now and then, a bulk statement for its own rows, `ops_rollups compact`.
     """
-    statements = [f"ALTER TABLE {fact.table} SET ({STORAGE})" for fact in FACTS]
+    statements = []
+    for fact in FACTS:
+        statements += [
+            f"CREATE TABLE IF NOT EXISTS {fact.delta} (LIKE {fact.table})",
+            f"ALTER TABLE {fact.delta} DROP COLUMN IF EXISTS id",
+            f"ALTER TABLE {fact.delta} SET ({STORAGE})",
+            f"ALTER TABLE {fact.table} SET ({STORAGE})",
+        ]
     for source in SOURCES:
         facts = facts_of(source)
         compact = " ".join(f"{compact_sql(fact)};" for fact in facts)
-        statements.append(
-            _function(f"{source}_rollup_compact", [
-                # Read committed only: under a snapshot isolation a row folded since the snapshot would fail the
-                # writer's statement with a serialization error; other writers' statements will fold it.
-                f"IF random() < {COMPACT_PROBABILITY} AND current_setting('transaction_isolation') = 'read committed'"
-                f" AND pg_try_advisory_xact_lock({COMPACT_LOCK}) THEN {compact} END IF",
-            ]).replace("RETURNS trigger", f"RETURNS void {COMPACT_PLAN}").replace("  RETURN NULL;\n", "")
-        )
+        statements.append(_function(f"{source}_rollup_compact", [
+            _may_fold(f"random() < {COMPACT_PROBABILITY}"), f"IF folding THEN {compact} END IF",
+        ], returns="void"))
         for event, (verb, referencing, sources) in EVENTS.items():
             function = f"{source}_rollup_{event}"
+            fold = " ".join(f"{fold_sql(fact, aggregate_sql(fact, sources))};" for fact in facts)
+            deltas = " ".join(f"{insert_sql(fact, fact.delta, aggregate_sql(fact, sources))};" for fact in facts)
             statements.append(_function(function, [
-                *(insert_sql(fact, sources, folded=False) for fact in facts),
-                f"PERFORM {source}_rollup_compact()",
+                _may_fold(f"(SELECT count(*) FROM {sources[0][0]}) >= {DIRECT_FOLD_ROWS}"),
+                f"IF folding THEN {fold} {compact} ELSE {deltas} PERFORM {source}_rollup_compact(); END IF",
             ]))
             statements.append(f"DROP TRIGGER IF EXISTS ops_rollup_{event} ON {source}")
             statements.append(
@@ -260,7 +290,7 @@ def install_sql() -> list[str]:
                 f"FOR EACH STATEMENT EXECUTE FUNCTION {function}()"
             )
         truncate = f"{source}_rollup_truncate"
-        statements.append(_function(truncate, [f"DELETE FROM {fact.table}" for fact in facts]))
+        statements.append(_function(truncate, [f"DELETE FROM {t}" for f in facts for t in (f.table, f.delta)]))
         statements.append(f"DROP TRIGGER IF EXISTS ops_rollup_truncate ON {source}")
         statements.append(
             f"CREATE TRIGGER ops_rollup_truncate AFTER TRUNCATE ON {source} "
@@ -276,4 +306,5 @@ def uninstall_sql() -> list[str]:
             statements.append(f"DROP TRIGGER IF EXISTS ops_rollup_{event} ON {source}")
             statements.append(f"DROP FUNCTION IF EXISTS {source}_rollup_{event}()")
         statements.append(f"DROP FUNCTION IF EXISTS {source}_rollup_compact()")
+    statements += [f"DROP TABLE IF EXISTS {fact.delta}" for fact in FACTS]
     return statements

@@ -110,15 +110,20 @@ class _Statement:
             if kind == RAW:
                 condition, params = _range(fact.time, start, end)
                 keys, count, value, source = list(fact.keys.values()), "1", fact.sums.get(summed, "0"), fact.source
-            else:
-                condition, params = _range("bucket", start, end)
-                condition = f"grain = {kind:d} AND {condition}"
-                keys, count, value, source = list(fact.keys), "count", summed or "0", fact.table
-            numbers.append(self._select(
-                (fact.table, kind, start, end),
-                f"{_padded(keys)}, {count}::numeric AS n, ({value})::numeric AS x FROM {source} WHERE {condition}",
-                params,
-            ))
+                numbers.append(self._select(
+                    (fact.table, kind, start, end),
+                    f"{_padded(keys)}, {count}::numeric AS n, ({value})::numeric AS x FROM {source} WHERE {condition}",
+                    params,
+                ))
+                continue
+            condition, params = _range("bucket", start, end)
+            for source in (fact.table, fact.delta):  # folded rows and the deltas not folded yet
+                numbers.append(self._select(
+                    (source, kind, start, end),
+                    f"{_padded(list(fact.keys))}, count::numeric AS n, ({summed or '0'})::numeric AS x "
+                    f"FROM {source} WHERE grain = {kind:d} AND {condition}",
+                    params,
+                ))
         return numbers
 
     def pending_ok(self, window: Window, now: datetime) -> int:

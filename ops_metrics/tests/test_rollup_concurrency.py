@@ -42,7 +42,7 @@ def test_an_uncommitted_writer_holds_up_no_other_writer_of_the_same_buckets(tran
         with transaction.atomic():
             Booking.objects.create(reference="HOLD", customer_name="x", total_amount=Decimal("1"), created_at=HOT[0])
             Complaint.objects.create(subject="x", created_at=HOT[0], resolved_at=HOT[1], first_response_at=HOT[1])
-            compact(using="default")  # holds the compaction lock and the rows it folded until commit
+            compact(using="default")  # holds the fold lock and the keyed rows it folded into until commit
             started.set()
             release.wait(10)
 

@@ -74,7 +74,7 @@ class Command(BaseCommand):
         elif action == "compact":
             written = compact(using=using)
             vacuum(using=using)
-            self.stdout.write(f"{written} folded rows written")
+            self.stdout.write(f"{written} keys folded in")
         else:
             self._verify(using=using, windows=options["windows"], seed=options["seed"])
 
