@@ -3,7 +3,7 @@ from datetime import date
 
 from django.db import connections
 
-from ops_metrics.rollups import FACTS, Fact, RollupState, aggregate_sql
+from ops_metrics.rollups import DAY, FACTS, FINE_READABLE, Fact, RollupState, aggregate_sql
 
 
 def rollups_current(*, using: str) -> bool:
@@ -27,7 +27,9 @@ def _differences_sql(fact: Fact) -> str:
         f"r ({columns}) AS ({raw}) "
         f"SELECT DISTINCT (coalesce(s.bucket, r.bucket) AT TIME ZONE 'UTC')::date AS day "
         f"FROM s FULL JOIN r USING ({', '.join(keys)}) "
-        f"WHERE ROW({', '.join(f's.{v}' for v in values)}) IS DISTINCT FROM ROW({', '.join(f'r.{v}' for v in values)}) "
+        # 15-minute rows older than readers use may be stale or pruned: not compared.
+        f"WHERE (grain = {DAY} OR bucket >= {FINE_READABLE}) "
+        f"AND ROW({', '.join(f's.{v}' for v in values)}) IS DISTINCT FROM ROW({', '.join(f'r.{v}' for v in values)}) "
         "ORDER BY day"
     )
 

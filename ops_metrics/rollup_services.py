@@ -16,6 +16,7 @@ from ops_metrics.rollups import (
     compact_sql,
     drop_zero_rows_sql,
     insert_sql,
+    prune_sql,
 )
 
 REBUILD_CHUNKS = 24
@@ -34,6 +35,7 @@ def compact(*, using: str) -> int:
             cursor.execute(compact_sql(fact))
             written += cursor.rowcount
             cursor.execute(drop_zero_rows_sql(fact))
+            cursor.execute(prune_sql(fact))
     return written
 
 

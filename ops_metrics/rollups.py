@@ -12,6 +12,20 @@ EPOCH_SQL = "TIMESTAMPTZ '2000-01-01 00:00:00+00'"
 COMPACT_LOCK = 4_172_301_001
 # A statement folds the deltas in with this probability (when it gets the lock); `ops_rollups compact` does it always.
 COMPACT_PROBABILITY = 0.05
+# 15-minute buckets are kept for the last FINE_DAYS only (older ones are pruned): windows cut a day only at their ends,
+# and every dashboard window starts within 62 days. A partial day older than that (a custom range) is read from the raw
+# rows, up to a day of them. This keeps a bulk load of years of history from writing a 15-minute grid for all of it.
+# Rule: a 15-minute delta is written iff its bucket >= rollup_now() - FINE_DAYS; a bucket is read from the 15-minute
+# grid iff it is >= rollup_now() - FINE_DAYS + 1 day, where every delta it ever received was written.
+FINE_DAYS = 70
+FINE_WRITTEN = f"ops_rollup_now() - interval '{FINE_DAYS} days'"
+FINE_READABLE = f"ops_rollup_now() - interval '{FINE_DAYS - 1} days'"
+FINE_PRUNED = f"ops_rollup_now() - interval '{FINE_DAYS + 1} days'"
+# The database's now(), unless a session pins it (tests: SET ops_rollup.now = '...'), so writers and readers agree.
+NOW_FUNCTION = (
+    "CREATE OR REPLACE FUNCTION ops_rollup_now() RETURNS timestamptz LANGUAGE sql STABLE AS "
+    "$body$ SELECT coalesce(nullif(current_setting('ops_rollup.now', true), '')::timestamptz, now()) $body$"
+)
 
 
 class ResolvedOutcome(models.IntegerChoices):
@@ -183,6 +197,7 @@ def aggregate_sql(fact: Fact, sources: list[tuple[str, int]], *, where: str = "T
     return (
         f"SELECT g.grain, {bucket}, {', '.join([*keys, *values])} "
         f"FROM ({rows}) AS d CROSS JOIN (VALUES ({FINE}), ({DAY})) AS g(grain) "
+        f"WHERE g.grain = {DAY} OR {bucket_sql(FINE, 'd.t')} >= {FINE_WRITTEN} "
         f"GROUP BY {group} HAVING {' OR '.join(f'{v} <> 0' for v in values)}"
     )
 
@@ -219,6 +234,11 @@ def compact_sql(fact: Fact) -> str:
 
 def drop_zero_rows_sql(fact: Fact) -> str:
     return f"DELETE FROM {fact.table} WHERE {' AND '.join(f'{column} = 0' for column in fact.value_columns)}"
+
+
+def prune_sql(fact: Fact) -> str:
+    """Drop folded 15-minute rows no reader will ask for again (the raw rows serve those days' partial windows)."""
+    return f"DELETE FROM {fact.table} WHERE grain = {FINE} AND bucket < {FINE_PRUNED}"
 
 
 # Delta rows come and go: vacuum and analyze these tables far sooner than the defaults (20 % of the table) would.
@@ -262,7 +282,7 @@ def install_sql() -> list[str]:
     out. Folding deltas into the keyed tables is left to whoever holds the compaction lock (tried, never waited
     for): a writer now and then, a bulk statement for its own rows, `ops_rollups compact`.
     """
-    statements = []
+    statements = [NOW_FUNCTION]
     for fact in FACTS:
         statements += [
             f"CREATE TABLE IF NOT EXISTS {fact.delta} (LIKE {fact.table})",
@@ -272,7 +292,7 @@ def install_sql() -> list[str]:
         ]
     for source in SOURCES:
         facts = facts_of(source)
-        compact = " ".join(f"{compact_sql(fact)};" for fact in facts)
+        compact = " ".join(f"{compact_sql(fact)}; {prune_sql(fact)};" for fact in facts)
         statements.append(_function(f"{source}_rollup_compact", [
             _may_fold(f"random() < {COMPACT_PROBABILITY}"), f"IF folding THEN {compact} END IF",
         ], returns="void"))
@@ -307,4 +327,4 @@ def uninstall_sql() -> list[str]:
             statements.append(f"DROP FUNCTION IF EXISTS {source}_rollup_{event}()")
         statements.append(f"DROP FUNCTION IF EXISTS {source}_rollup_compact()")
     statements += [f"DROP TABLE IF EXISTS {fact.delta}" for fact in FACTS]
-    return statements
+    return [*statements, "DROP FUNCTION IF EXISTS ops_rollup_now()"]

@@ -21,6 +21,7 @@ from ops_metrics.rollups import (
     DAY,
     FACTS,
     FINE,
+    FINE_READABLE,
     OUTCOME_SQL,
     BookingRollup,
     ComplaintCreatedRollup,
@@ -117,12 +118,24 @@ class _Statement:
                 ))
                 continue
             condition, params = _range("bucket", start, end)
+            # A 15-minute piece reads the grid while the grid keeps that day, else the raw rows: one of the two
+            # guards holds, evaluated once per statement against the database's clock.
+            guard, other = ("TRUE", "FALSE") if kind == DAY else (f"%s >= {FINE_READABLE}", f"%s < {FINE_READABLE}")
+            guard_params = [] if kind == DAY else [start]
             for source in (fact.table, fact.delta):  # folded rows and the deltas not folded yet
                 numbers.append(self._select(
                     (source, kind, start, end),
                     f"{_padded(list(fact.keys))}, count::numeric AS n, ({summed or '0'})::numeric AS x "
-                    f"FROM {source} WHERE grain = {kind:d} AND {condition}",
-                    params,
+                    f"FROM {source} WHERE grain = {kind:d} AND {condition} AND {guard}",
+                    [*params, *guard_params],
+                ))
+            if kind == FINE:
+                raw_condition, raw_params = _range(fact.time, start, end)
+                numbers.append(self._select(
+                    (fact.table, RAW, "old day", start, end),
+                    f"{_padded(list(fact.keys.values()))}, 1::numeric AS n, ({fact.sums.get(summed, '0')})::numeric "
+                    f"AS x FROM {fact.source} WHERE {raw_condition} AND {other}",
+                    [*raw_params, start],
                 ))
         return numbers
 

@@ -1,6 +1,7 @@
 """Helpers shared by the rollup tests: both engines' payloads, side by side."""
 from datetime import datetime
 
+from django.db import connection
 from django.test import override_settings
 
 from ops_metrics.constants import ALL_GROUPS, Period
@@ -30,3 +31,9 @@ def assert_engines_agree(*, now: datetime, timezone: str, buffer_minutes: int = 
         scan, rollup = computed["scan"][period], computed["rollup"][period]
         for key in scan:
             assert rollup[key] == scan[key], f"{period} {key} at {now} in {timezone}"
+
+
+def pin_database_clock(at: datetime) -> None:
+    """Make the summaries' idea of now (which 15-minute buckets are kept) `at`, for this connection's transaction."""
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT set_config('ops_rollup.now', %s, false)", [at.isoformat()])

