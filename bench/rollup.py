@@ -35,6 +35,7 @@ def parse_args() -> argparse.Namespace:
     parser.add_argument("--skip-load", action="store_true", help="Keep the loaded data (no load-time comparison).")
     parser.add_argument("--load-once", action="store_true", help="Load once, triggers on (no comparison).")
     parser.add_argument("--write-seconds", type=float, default=10.0)
+    parser.add_argument("--skip-writes", action="store_true", help="No write-overhead step.")
     parser.add_argument("--results", default=str(ROOT / "bench" / "RESULTS.md"))
     args = parser.parse_args()
     args.complaints = args.complaints if args.complaints is not None else args.bookings // 5
@@ -239,7 +240,8 @@ def main() -> None:
             f"Summary rows after compaction: {summary_rows()}.",
         )
     step_cold(report, args, size)
-    step_writes(report, args)
+    if not args.skip_writes:
+        step_writes(report, args)
     differences = summary_differences(using="default")
     call_command("ops_rollups", "verify", "--windows", "30")
     header = (

@@ -3,8 +3,10 @@
 A window [a, b) is cut into: raw rows in [a, ceil15(a)) (empty when a is a local midnight, which every zone puts on a
 15-minute UTC boundary), 15-minute buckets up to the first UTC midnight, whole UTC days, 15-minute buckets from the last
 UTC midnight up to floor15(b), and raw rows in [floor15(b), b) through the time column's index. `all` (no start) is
-every UTC day before floor15(b)'s day plus the same tail. The "now" figures (backlog, SLA state of unresolved
-complaints, staff workload) come from scan, whose queries for them read only the open backlog.
+every UTC day before floor15(b)'s day plus the same tail. A 15-minute piece older than the grid keeps (70 days) reads
+the raw rows instead (custom ranges only: every dashboard window starts within 62 days). The bookings' open backlog
+is the summaries' all-time counts per status; the other "now" figures (unresolved complaints and their SLA state,
+staff workload) come from scan, whose queries for them read only the open backlog.
 """
 from collections.abc import Mapping
 from datetime import UTC, datetime, timedelta
@@ -12,7 +14,7 @@ from decimal import Decimal
 
 from django.db import connections
 
-from bookings.models import BookingStatus
+from bookings.models import OPEN_STATUSES, BookingStatus
 from complaints.models import ComplaintPriority, ComplaintStatus
 from ops_metrics.engines import scan
 from ops_metrics.engines.totals import BookingTotals, ComplaintTotals, EventTally, StatusTally
@@ -139,6 +141,17 @@ class _Statement:
                 ))
         return numbers
 
+    def every_row(self, fact: Fact) -> list[int]:
+        """The SELECTs whose rows add up to the fact's totals over all rows: every UTC-day bucket, folded and delta."""
+        return [
+            self._select(
+                (source, "every row"),
+                f"{_padded(list(fact.keys))}, count::numeric AS n, 0::numeric AS x FROM {source} WHERE grain = {DAY}",
+                [],
+            )
+            for source in (fact.table, fact.delta)
+        ]
+
     def pending_ok(self, window: Window, now: datetime) -> int:
         """Raw rows resolved in `window` whose only open question, the response, is not due before `now`.
 
@@ -172,9 +185,11 @@ class _Statement:
 
 
 def booking_totals(*, windows: Mapping[str, Window], amounts: bool, backlog: bool, using: str) -> BookingTotals:
-    """As scan.booking_totals: created tallies from the summaries, the open backlog from scan."""
+    """As scan.booking_totals, from the summaries (the open backlog included)."""
     statement = _Statement()
     selects = {name: statement.window(FACT_OF[BookingRollup], window) for name, window in windows.items()}
+    # Every booking has a created_at, so its status counts over all day buckets are the open backlog's too.
+    every_row = statement.every_row(FACT_OF[BookingRollup]) if backlog else []
     statement.run(using=using)
     created = {}
     for name, numbers in selects.items():
@@ -182,7 +197,7 @@ def booking_totals(*, windows: Mapping[str, Window], amounts: bool, backlog: boo
         for status in BookingStatus.values:
             count, amount = statement.total(numbers, status)
             created[name][status] = StatusTally(count=count, amount=(amount if amounts else None) or ZERO)
-    open_backlog = scan.booking_totals(windows={}, amounts=False, backlog=True, using=using).backlog if backlog else {}
+    open_backlog = {status: statement.total(every_row, status)[0] for status in OPEN_STATUSES} if backlog else {}
     return BookingTotals(created=created, backlog=open_backlog)
 
 
