@@ -54,18 +54,18 @@ class OpsConfig(models.Model):
     def __str__(self) -> str:
         return "Ops configuration"
 
-    @classmethod
-    def load(cls) -> "OpsConfig":
-        """The single row, created with defaults on first use."""
-        config, _ = cls.objects.get_or_create(pk=cls.SINGLETON_PK)
-        return config
-
     def save(self, *args, **kwargs) -> None:
         self.pk = self.SINGLETON_PK
         super().save(*args, **kwargs)
 
     def delete(self, *args, **kwargs):
         raise ValidationError("The ops configuration cannot be deleted.")
+
+    @classmethod
+    def load(cls) -> "OpsConfig":
+        """The single row, created with defaults on first use."""
+        config, _ = cls.objects.get_or_create(pk=cls.SINGLETON_PK)
+        return config
 
     @property
     def tzinfo(self) -> ZoneInfo:
