@@ -65,3 +65,6 @@ PERM_READ = "ops.read"
 PERM_ADMIN = "ops.admin"
 READERS_GROUP = "Ops readers"
 ADMINS_GROUP = "Ops admins"
+
+# DRF throttle scope of the ops endpoints (its rate: REST_FRAMEWORK["DEFAULT_THROTTLE_RATES"]).
+THROTTLE_SCOPE = "ops_metrics"

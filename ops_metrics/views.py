@@ -12,7 +12,7 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 
 from ops_metrics import app_settings, services
-from ops_metrics.constants import DEFAULT_PERIOD, AuditAction, MetricGroup, Period
+from ops_metrics.constants import DEFAULT_PERIOD, THROTTLE_SCOPE, AuditAction, MetricGroup, Period
 from ops_metrics.permissions import CanViewOpsMetrics
 from ops_metrics.serializers import (
     VALID_QUERY_VALUES,
@@ -51,7 +51,7 @@ class OpsDashboardViewSet(viewsets.ViewSet):
 
     permission_classes = [CanViewOpsMetrics]
     throttle_classes = [OpsMetricsThrottle]
-    throttle_scope = "ops_metrics"
+    throttle_scope = THROTTLE_SCOPE
 
     def _audit_refusal(self) -> None:
         """One view_metrics_denied row: the period and groups asked for when the query parses, else none."""

@@ -7,7 +7,6 @@ from unittest import mock
 from zoneinfo import ZoneInfo
 
 import pytest
-import time_machine
 from django.conf import settings
 from django.test import Client, override_settings
 from redis.connection import AbstractConnection
@@ -26,12 +25,6 @@ URL = "/api/v1/ops/dashboard/metrics"
 NOW = datetime(2026, 11, 26, 10, 30, tzinfo=ZoneInfo("UTC"))  # a Thursday
 
 pytestmark = pytest.mark.django_db
-
-
-@pytest.fixture
-def frozen():
-    with time_machine.travel(NOW, tick=False):
-        yield
 
 
 @pytest.fixture

@@ -10,7 +10,6 @@ from zoneinfo import ZoneInfo
 
 import attrs
 import pytest
-import time_machine
 from django.core.management import call_command
 
 from bookings.factories import BookingFactory
@@ -98,12 +97,6 @@ def _parse(response, model, generated):
 def _at(hour: int, minute: int) -> datetime:
     """A time on the frozen day."""
     return NOW.replace(hour=hour, minute=minute)
-
-
-@pytest.fixture
-def frozen():
-    with time_machine.travel(NOW, tick=False):
-        yield
 
 
 @pytest.fixture
