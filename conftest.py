@@ -9,6 +9,7 @@ from django.core.cache import caches
 from rest_framework.authtoken.models import Token
 from rest_framework.test import APIClient
 
+from ops_metrics.cache import discard_pending_invalidations
 from ops_metrics.cache_access import forget_unreachable
 from ops_metrics.constants import ADMINS_GROUP, READERS_GROUP
 from ops_metrics.models import OpsConfig
@@ -25,10 +26,12 @@ def _fast_password_hashing(settings):
 def _clean_caches():
     """Every test starts with empty caches (the test Redis database is flushed) that are taken to be reachable."""
     forget_unreachable()
+    discard_pending_invalidations()
     for cache in caches.all():
         cache.clear()
     yield
     forget_unreachable()
+    discard_pending_invalidations()
     for cache in caches.all():
         cache.clear()
 

@@ -73,7 +73,7 @@ def current_ops_config() -> OpsConfig:
     try:
         generations, found = cache.read_generations(names=[SourceTable.CONFIG], values=[CONFIG_KEY])
     except CacheUnavailable:
-        logger.warning("cache unreachable: OpsConfig read from the database", exc_info=True)
+        logger.debug("metrics cache unreachable: OpsConfig read from the database")
         return OpsConfig.load()
     return _config_under(generations[SourceTable.CONFIG], found.get(CONFIG_KEY))
 
@@ -112,9 +112,12 @@ def cached_dashboard_metrics(*, period: str, groups: Sequence[str], now: datetim
     try:
         generations, found = cache.read_generations(names=tables, values=[CONFIG_KEY])
     except CacheUnavailable:
-        logger.warning("metrics cache unreachable: computing from the database", exc_info=True)
-        payload = render_payload(dashboard_metrics(period=period, groups=groups, config=OpsConfig.load(), now=now))
-        return CachedMetrics(payload=payload, hit=False, etag=_etag(f"uncached:{period}:{','.join(groups)}", payload))
+        logger.debug("metrics cache unreachable: computing from the database")
+        uncached_key = f"uncached:{period}:{','.join(groups)}"
+        payload = cache.local_single_flight(key=uncached_key, compute=lambda: render_payload(
+            dashboard_metrics(period=period, groups=groups, config=OpsConfig.load(), now=now)
+        ))
+        return CachedMetrics(payload=payload, hit=False, etag=_etag(uncached_key, payload))
 
     config = _config_under(generations[SourceTable.CONFIG], found.get(CONFIG_KEY))
 
@@ -130,8 +133,8 @@ def cached_dashboard_metrics(*, period: str, groups: Sequence[str], now: datetim
     try:
         payload, hit = cache.single_flight(key=key, ttl=config.metrics_cache_ttl_seconds, compute=compute)
     except CacheUnavailable:
-        logger.warning("metrics cache unreachable: computing from the database", exc_info=True)
-        payload, hit = compute(), False
+        logger.debug("metrics cache unreachable: computing from the database")
+        payload, hit = cache.local_single_flight(key=key, compute=compute), False
     return CachedMetrics(payload=payload, hit=hit, etag=_etag(key, payload))
 
 

@@ -2,6 +2,7 @@
 import ipaddress
 
 from django.core.exceptions import SuspiciousOperation
+from django.http import Http404
 from django.utils.cache import patch_cache_control, patch_vary_headers
 from django.utils.http import parse_etags
 from drf_spectacular.types import OpenApiTypes
@@ -55,22 +56,36 @@ class OpsDashboardViewSet(viewsets.ViewSet):
 
     def _audit_refusal(self) -> None:
         """One view_metrics_denied row: the period and groups asked for when the query parses, else none."""
-        query = MetricsQuerySerializer(data=self.request.query_params)
-        asked = query.validated_data if query.is_valid() else {"period": "", "groups": ()}
+        try:
+            query = MetricsQuerySerializer(data=self.request.query_params)
+            asked = query.validated_data if query.is_valid() else {"period": "", "groups": ()}
+        except SuspiciousOperation:  # too many parameters to parse at all
+            asked = {"period": "", "groups": ()}
         services.record_audit(
             user=self.request.user, action=AuditAction.VIEW_METRICS_DENIED, period=asked["period"],
             include=asked["groups"], ip_address=client_ip(self.request),
         )
 
+    def _logged_in(self) -> bool:
+        """Whether the request carries a valid login (refusals before authentication ran authenticate here)."""
+        try:
+            return bool(self.request.user and self.request.user.is_authenticated)
+        except exceptions.APIException:
+            return False
+
     def handle_exception(self, exc: Exception) -> Response:
-        # Refusals raised once the user is known (permission, throttle, method) are audited here, once per
-        # request: the browsable API's renderer re-checks permissions later, outside this handler. Earlier ones
-        # (bad credentials) have no user to record.
+        # Every refusal of a logged-in user is audited here, once per request (SPEC §6): permission, throttle,
+        # method, content negotiation (404 for an unknown ?format=, 406 for an unmet Accept) and an unparsable
+        # query string. The browsable API's renderer re-checks permissions later, outside this handler. Without
+        # credentials there is no user to record.
         if isinstance(exc, SuspiciousOperation):
             # Django refuses to parse an oversized query string (DATA_UPLOAD_MAX_NUMBER_FIELDS): a JSON 400 too.
             exc = exceptions.ParseError("The query string has too many parameters.")
-        refused = (exceptions.PermissionDenied, exceptions.Throttled, exceptions.MethodNotAllowed)
-        if isinstance(exc, refused) and self.request.user.is_authenticated:
+        refused = (
+            exceptions.PermissionDenied, exceptions.Throttled, exceptions.MethodNotAllowed, exceptions.NotFound,
+            exceptions.NotAcceptable, exceptions.ParseError, Http404,
+        )
+        if isinstance(exc, refused) and self._logged_in():
             self._audit_refusal()
         return super().handle_exception(exc)
 

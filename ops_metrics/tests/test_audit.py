@@ -139,6 +139,29 @@ def test_unsupported_method_from_a_permitted_user_leaves_one_denied_row(admin_cl
                        ["sla"], "127.0.0.1")]
 
 
+@pytest.mark.parametrize(
+    ("request_kwargs", "status", "asked"),
+    [
+        ({"data": {"format": "xml", "period": "week"}}, 404, ("week", ALL_GROUPS)),  # no renderer for ?format=xml
+        ({"data": {"period": "week"}, "HTTP_ACCEPT": "application/xml"}, 406, ("week", ALL_GROUPS)),
+        ({"path": URL + "?" + "&".join(f"p{i}=1" for i in range(1100))}, 400, ("", [])),  # too many to parse
+    ],
+)
+def test_negotiation_and_oversized_refusals_leave_one_denied_row(admin_client_api, request_kwargs, status, asked):
+    response = admin_client_api.get(request_kwargs.pop("path", URL), **request_kwargs)
+
+    assert response.status_code == status
+    assert [row[2:5] for row in rows()] == [("view_metrics_denied", "dashboard_metrics", asked[0])]
+    assert OpsAuditLog.objects.get().include == list(asked[1])
+
+
+def test_negotiation_refusal_without_valid_credentials_leaves_no_row(anonymous_client_api):
+    anonymous_client_api.credentials(HTTP_AUTHORIZATION="Token not-a-token")
+
+    assert anonymous_client_api.get(URL, {"format": "xml"}).status_code in (401, 404)
+    assert OpsAuditLog.objects.count() == 0
+
+
 def test_superuser_request_is_audited():
     client = APIClient()
     client.force_authenticate(UserFactory(username="root", is_superuser=True))
