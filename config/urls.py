@@ -4,6 +4,8 @@ from django.urls import include, path
 from django.views.generic import RedirectView
 from drf_spectacular.views import SpectacularAPIView, SpectacularRedocView, SpectacularSwaggerView
 
+handler500 = "config.errors.server_error"
+
 urlpatterns = [
     path("", RedirectView.as_view(url="/api/v1/ops/dashboard/metrics", permanent=False)),
     path("admin/", admin.site.urls),
