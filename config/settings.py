@@ -1,4 +1,5 @@
 """Settings read from the environment, with an embedded default (SQLite, local-memory cache)."""
+from datetime import timedelta
 from pathlib import Path
 
 import environ
@@ -49,6 +50,7 @@ INSTALLED_APPS = [
     "rest_framework.authtoken",
     "drf_spectacular",
     "drf_spectacular_sidecar",
+    "axes",
     "staff",
     "bookings",
     "complaints",
@@ -65,6 +67,8 @@ MIDDLEWARE = [
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
+    # Last, as django-axes requires: turns a lockout flagged during the request into its response.
+    "axes.middleware.AxesMiddleware",
 ]
 
 ROOT_URLCONF = "config.urls"
@@ -132,6 +136,18 @@ AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.CommonPasswordValidator"},
     {"NAME": "django.contrib.auth.password_validation.NumericPasswordValidator"},
 ]
+
+# Login protection (django-axes) on /admin/login/ and /api-auth/login/ (config.auth.login_protected): after
+# LOGIN_FAILURE_LIMIT failures for one username, or from one client address, logins are refused (429) until
+# LOGIN_COOLOFF_MINUTES pass without a new failure; a success clears the count. Attempts are listed in admin.
+AXES_FAILURE_LIMIT = env.int("LOGIN_FAILURE_LIMIT", default=5)
+AXES_COOLOFF_TIME = timedelta(minutes=env.float("LOGIN_COOLOFF_MINUTES", default=15))
+AXES_LOCKOUT_PARAMETERS = env.list("LOGIN_LOCKOUT_PARAMETERS", default=["username", "ip_address"])
+AXES_RESET_ON_SUCCESS = True
+AXES_ENABLE_ACCESS_FAILURE_LOG = True
+AXES_CLIENT_IP_CALLABLE = "config.auth.client_ip"
+# axes.W003 asks for axes' authentication backend; the login views are wrapped instead (config/auth.py says why).
+SILENCED_SYSTEM_CHECKS = ["axes.W003"]
 
 LANGUAGE_CODE = "en-us"
 TIME_ZONE = env("TIME_ZONE")
