@@ -1,4 +1,4 @@
-"""Project URLs: admin, login for the browsable API, the ops API and its schema."""
+"""Project URLs: admin, login for the browsable API, the ops API and its schema, health probes."""
 from django.contrib import admin
 from django.contrib.auth.views import LoginView
 from django.urls import include, path
@@ -6,11 +6,14 @@ from django.views.generic import RedirectView
 from drf_spectacular.views import SpectacularAPIView, SpectacularRedocView, SpectacularSwaggerView
 
 from config.auth import login_protected
+from config.health import ReadinessView, healthz
 
 handler500 = "config.errors.server_error"
 
 urlpatterns = [
     path("", RedirectView.as_view(url="/api/v1/ops/dashboard/metrics", permanent=False)),
+    path("healthz", healthz, name="healthz"),
+    path("readyz", ReadinessView.as_view(), name="readyz"),
     # The two login pages, ahead of the URL sets that also define them, guarded against password guessing.
     path("admin/login/", login_protected(admin.site.login)),
     path("api-auth/login/", login_protected(LoginView.as_view(template_name="rest_framework/login.html"))),
