@@ -2,8 +2,6 @@
 from django.conf import settings
 from django.db import connections
 
-POSTGRESQL_ENGINE = "django.db.backends.postgresql"
-
 
 def request_timeout_options(*, statement_timeout_ms: int, lock_timeout_ms: int) -> str:
     """The libpq `options` string that sets the per-session timeouts of a request connection (0 = none)."""
@@ -21,9 +19,9 @@ def apply_request_timeouts() -> None:
         statement_timeout_ms=timeouts["statement_timeout_ms"], lock_timeout_ms=timeouts["lock_timeout_ms"]
     )
     for alias in connections:
-        database = connections.settings[alias]
-        if database["ENGINE"] != POSTGRESQL_ENGINE:
+        if connections[alias].vendor != "postgresql":
             continue
+        database = connections.settings[alias]
         database_options = database.setdefault("OPTIONS", {})
         existing = database_options.get("options", "")
         if options not in existing:

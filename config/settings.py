@@ -54,6 +54,7 @@ INSTALLED_APPS = [
     "drf_spectacular_sidecar",
     "axes",
     "health_check",
+    "django_prometheus",
     "staff",
     "bookings",
     "complaints",
@@ -61,6 +62,7 @@ INSTALLED_APPS = [
 ]
 
 MIDDLEWARE = [
+    "django_prometheus.middleware.PrometheusBeforeMiddleware",
     "config.logs.RequestLogMiddleware",
     "django.middleware.security.SecurityMiddleware",
     "config.errors.DatabaseUnavailableMiddleware",
@@ -73,6 +75,7 @@ MIDDLEWARE = [
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     # Last, as django-axes requires: turns a lockout flagged during the request into its response.
     "axes.middleware.AxesMiddleware",
+    "django_prometheus.middleware.PrometheusAfterMiddleware",
 ]
 
 ROOT_URLCONF = "config.urls"
@@ -103,6 +106,8 @@ for _database in DATABASES.values():
     if _database["ENGINE"] == "django.db.backends.postgresql":
         _database.setdefault("CONN_MAX_AGE", env.int("CONN_MAX_AGE", default=60))
         _database["CONN_HEALTH_CHECKS"] = True
+        # Django's backend with query, error and connection counters for /metrics/prometheus.
+        _database["ENGINE"] = "django_prometheus.db.backends.postgresql"
         _database.setdefault("OPTIONS", {}).setdefault("connect_timeout", env.int("DB_CONNECT_TIMEOUT", default=3))
 # Applied by the web entry points only (config.database.apply_request_timeouts), never to management commands.
 DATABASE_REQUEST_TIMEOUTS = {
@@ -197,6 +202,10 @@ SPECTACULAR_SETTINGS = {
     },
     "PREPROCESSING_HOOKS": ["ops_metrics.schema.drop_optional_trailing_slash"],
 }
+
+# /metrics/prometheus: off (404) unless a bearer token and/or allowed client networks (CIDR) are set.
+PROMETHEUS_TOKEN = env.str("PROMETHEUS_TOKEN", default="")
+PROMETHEUS_ALLOWED_NETWORKS = env.list("PROMETHEUS_ALLOWED_NETWORKS", default=[])
 
 OPS_METRICS_CURRENCY = env("OPS_METRICS_CURRENCY")
 OPS_METRICS_DATABASE = env("OPS_METRICS_DATABASE", default="default")

@@ -7,6 +7,7 @@ from drf_spectacular.views import SpectacularAPIView, SpectacularRedocView, Spec
 
 from config.auth import login_protected
 from config.health import ReadinessView, healthz
+from config.observability import prometheus_metrics
 
 handler500 = "config.errors.server_error"
 
@@ -14,6 +15,7 @@ urlpatterns = [
     path("", RedirectView.as_view(url="/api/v1/ops/dashboard/metrics", permanent=False)),
     path("healthz", healthz, name="healthz"),
     path("readyz", ReadinessView.as_view(), name="readyz"),
+    path("metrics/prometheus", prometheus_metrics, name="prometheus-metrics"),
     # The two login pages, ahead of the URL sets that also define them, guarded against password guessing.
     path("admin/login/", login_protected(admin.site.login)),
     path("api-auth/login/", login_protected(LoginView.as_view(template_name="rest_framework/login.html"))),
