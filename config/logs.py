@@ -33,7 +33,8 @@ class RequestContextFilter(logging.Filter):
     """Adds request_id, user_id and path (never the query string) of the current request to every record."""
 
     def filter(self, record: logging.LogRecord) -> bool:
-        request = _current_request.get()
+        # Django's own request logs (django.request) pass the request; some are written after the middleware ran.
+        request = getattr(record, "request", None) or _current_request.get()
         for name, value in (
             ("request_id", getattr(request, "request_id", None)),
             ("user_id", _user_id(request) if request is not None else None),

@@ -70,5 +70,8 @@ def test_json_lines_carry_request_fields_and_no_query_strings_or_tokens(transact
     assert isinstance(ok["duration_ms"], float)
     assert re.fullmatch(r"\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d+\+00:00", ok["timestamp"])
     assert re.fullmatch(r"[0-9a-f]{32}", requests[1]["request_id"])
+    # Django logs the 401 after the middleware has returned: the record still carries the request's id.
+    unauthorized = next(line for line in lines if line["logger"] == "django.request")
+    assert (unauthorized["request_id"], unauthorized["status_code"]) == (requests[1]["request_id"], 401)
     for secret in (key, "not-a-real-token-0042", "period=", "secret-query", "Authorization"):
         assert secret not in result.stderr
