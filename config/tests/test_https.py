@@ -12,8 +12,15 @@ from staff.factories import UserFactory
 
 # The production settings documented in README (Deploying), with a throwaway secret key.
 PRODUCTION_ENV = {
+    "DEBUG": "0",
     "SECRET_KEY": "x7Qp2-not-a-real-key-but-long-and-random-enough-4kL9vB1zR8wT3yN6",
     "ALLOWED_HOSTS": "ops.example.com",
+    "DATABASE_URL": "postgres://ops:password@db.internal:5432/ops",
+    "REDIS_URL": "redis://cache.internal:6379/0",
+    "OPS_METRICS_TRUST_X_FORWARDED_FOR": "1",
+    "LOG_FORMAT": "json",
+    "PROMETHEUS_TOKEN": "scrape-token",
+    "GUNICORN_BIND": "0.0.0.0:8000",
     "TRUST_X_FORWARDED_PROTO": "1",
     "CSRF_TRUSTED_ORIGINS": "https://ops.example.com",
     "SECURE_SSL_REDIRECT": "1",
