@@ -1,11 +1,24 @@
-"""Project URLs: admin, login for the browsable API, the ops API and its schema."""
+"""Project URLs: admin, login for the browsable API, the ops API and its schema, health probes."""
 from django.contrib import admin
+from django.contrib.auth.views import LoginView
 from django.urls import include, path
 from django.views.generic import RedirectView
 from drf_spectacular.views import SpectacularAPIView, SpectacularRedocView, SpectacularSwaggerView
 
+from config.auth import login_protected
+from config.health import ReadinessView, healthz
+from config.observability import prometheus_metrics
+
+handler500 = "config.errors.server_error"
+
 urlpatterns = [
     path("", RedirectView.as_view(url="/api/v1/ops/dashboard/metrics", permanent=False)),
+    path("healthz", healthz, name="healthz"),
+    path("readyz", ReadinessView.as_view(), name="readyz"),
+    path("metrics/prometheus", prometheus_metrics, name="prometheus-metrics"),
+    # The two login pages, ahead of the URL sets that also define them, guarded against password guessing.
+    path("admin/login/", login_protected(admin.site.login)),
+    path("api-auth/login/", login_protected(LoginView.as_view(template_name="rest_framework/login.html"))),
     path("admin/", admin.site.urls),
     path("api-auth/", include("rest_framework.urls")),
     path("api/v1/ops/", include("ops_metrics.urls")),
