@@ -1,4 +1,4 @@
-"""Prometheus: the service's own metrics (defined here, counted by ops_metrics) and the protected scrape view."""
+"""Prometheus: the protected scrape view (the service's own metrics are defined in ops_metrics.observability)."""
 import hmac
 import ipaddress
 
@@ -6,26 +6,8 @@ from django.conf import settings
 from django.http import Http404, HttpRequest, HttpResponse
 from django.views.decorators.cache import never_cache
 from django_prometheus.exports import ExportToDjangoView
-from prometheus_client import Counter, Histogram
 
 from config.auth import client_ip
-
-CACHE_HITS = Counter("ops_metrics_cache_hits_total", "Metrics requests answered from the cache.", ["period"])
-CACHE_MISSES = Counter("ops_metrics_cache_misses_total", "Metrics requests that had to compute.", ["period"])
-CACHE_STALE_SERVES = Counter(
-    "ops_metrics_cache_stale_serves_total", "Stale cached figures served while a recomputation ran.", ["period"]
-)
-COMPUTATION_SECONDS = Histogram(
-    "ops_metrics_computation_seconds",
-    "Seconds spent computing the dashboard metrics.",
-    ["period", "engine"],
-    buckets=(0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 2.5, 5.0, 10.0),
-)
-CACHE_INVALIDATIONS = Counter("ops_metrics_cache_invalidations_total", "Metrics cache generations bumped.")
-CACHE_INVALIDATION_FAILURES = Counter(
-    "ops_metrics_cache_invalidation_failures_total", "Invalidations that could not reach the cache."
-)
-AUDIT_WRITE_FAILURES = Counter("ops_metrics_audit_write_failures_total", "Audit rows that could not be written.")
 
 
 def _bearer_token(request: HttpRequest) -> str:

@@ -9,6 +9,7 @@ from typing import Any
 
 from django.db import DEFAULT_DB_ALIAS, transaction
 
+from ops_metrics import observability
 from ops_metrics.cache_access import CacheUnavailable, cache_call
 
 logger = logging.getLogger(__name__)
@@ -84,6 +85,7 @@ def _move_on(name: str, *, force: bool) -> None:
         # No counter yet: start one, unless a concurrent reader just did, in which case move it on.
         if not cache_call("add", key, _initial_generation(), timeout=None, force=force):
             cache_call("incr", key, force=force)
+    observability.CACHE_INVALIDATIONS.labels(table=name).inc()
 
 
 def _move_generations_on(names: list[str]) -> None:
@@ -93,6 +95,7 @@ def _move_generations_on(names: list[str]) -> None:
             for name in names:
                 _move_on(name, force=True)
         except CacheUnavailable:
+            observability.CACHE_INVALIDATION_FAILURES.inc()
             _pending_invalidations.update(names)
             logger.error("metrics cache unreachable: %s not invalidated yet; retrying until it answers", ", ".join(names))
             _start_retrier()

@@ -6,11 +6,11 @@ from dataclasses import dataclass
 from datetime import date, datetime
 
 from django.contrib.auth.base_user import AbstractBaseUser
-from django.db import DEFAULT_DB_ALIAS
+from django.db import DEFAULT_DB_ALIAS, DatabaseError
 from django.db.models import Subquery
 from django.utils import timezone
 
-from ops_metrics import cache
+from ops_metrics import cache, observability
 from ops_metrics.cache_access import CacheUnavailable
 from ops_metrics.constants import (
     ADMIN_ONLY_GROUPS,
@@ -113,6 +113,8 @@ def cached_dashboard_metrics(*, period: str, groups: Sequence[str], now: datetim
         generations, found = cache.read_generations(names=tables, values=[CONFIG_KEY])
     except CacheUnavailable:
         logger.debug("metrics cache unreachable: computing from the database")
+        observability.CACHE_UNAVAILABLE.labels(period=period).inc()
+        observability.CACHE_MISSES.labels(period=period).inc()
         uncached_key = f"uncached:{period}:{','.join(groups)}"
         payload = cache.local_single_flight(key=uncached_key, compute=lambda: render_payload(
             dashboard_metrics(period=period, groups=groups, config=OpsConfig.load(), now=now)
@@ -128,13 +130,15 @@ def cached_dashboard_metrics(*, period: str, groups: Sequence[str], now: datetim
         generations=generations, period=period, groups=groups, local_date=now.astimezone(config.tzinfo).date()
     )
     if not config.metrics_cache_ttl_seconds:
-        payload = compute()
-        return CachedMetrics(payload=payload, hit=False, etag=_etag(key, payload))
-    try:
-        payload, hit = cache.single_flight(key=key, ttl=config.metrics_cache_ttl_seconds, compute=compute)
-    except CacheUnavailable:
-        logger.debug("metrics cache unreachable: computing from the database")
-        payload, hit = cache.local_single_flight(key=key, compute=compute), False
+        payload, hit = compute(), False
+    else:
+        try:
+            payload, hit = cache.single_flight(key=key, ttl=config.metrics_cache_ttl_seconds, compute=compute)
+        except CacheUnavailable:
+            logger.debug("metrics cache unreachable: computing from the database")
+            observability.CACHE_UNAVAILABLE.labels(period=period).inc()
+            payload, hit = cache.local_single_flight(key=key, compute=compute), False
+    (observability.CACHE_HITS if hit else observability.CACHE_MISSES).labels(period=period).inc()
     return CachedMetrics(payload=payload, hit=hit, etag=_etag(key, payload))
 
 
@@ -146,15 +150,19 @@ def record_audit(
     The Staff record is looked up inside the INSERT, so the row costs one query; as with any expression saved
     on a model, the returned row holds the expression in `staff_id` until `refresh_from_db()`.
     """
-    return OpsAuditLog.objects.create(
-        user=user,
-        staff_id=Subquery(Staff.objects.filter(user_id=user.pk).values("pk")),  # one-to-one: at most one row
-        action=action,
-        resource_type=RESOURCE_DASHBOARD_METRICS,
-        period=period,
-        include=list(include),
-        ip_address=ip_address,
-    )
+    try:
+        return OpsAuditLog.objects.create(
+            user=user,
+            staff_id=Subquery(Staff.objects.filter(user_id=user.pk).values("pk")),  # one-to-one: at most one row
+            action=action,
+            resource_type=RESOURCE_DASHBOARD_METRICS,
+            period=period,
+            include=list(include),
+            ip_address=ip_address,
+        )
+    except DatabaseError:
+        observability.AUDIT_WRITE_FAILURES.inc()
+        raise
 
 
 def metrics_for_user(
