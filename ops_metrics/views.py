@@ -12,14 +12,19 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 
 from ops_metrics import app_settings, services
-from ops_metrics.constants import DEFAULT_PERIOD, AuditAction, MetricGroup, Period
+from ops_metrics.constants import DEFAULT_PERIOD, AuditAction, Interval, MetricGroup, Period, ResourceType, SeriesMetric
 from ops_metrics.permissions import CanViewOpsMetrics
+from ops_metrics.query import InvalidQuery
 from ops_metrics.serializers import (
     VALID_QUERY_VALUES,
+    VALID_TIMESERIES_VALUES,
     DashboardMetricsResponse,
     ErrorDetail,
     MetricsQuerySerializer,
     QueryErrorResponse,
+    TimeseriesQueryErrorResponse,
+    TimeseriesQuerySerializer,
+    TimeseriesResponse,
 )
 from ops_metrics.throttling import OpsMetricsThrottle
 
@@ -54,7 +59,16 @@ class OpsDashboardViewSet(viewsets.ViewSet):
     throttle_scope = "ops_metrics"
 
     def _audit_refusal(self) -> None:
-        """One view_metrics_denied row: the period and groups asked for when the query parses, else none."""
+        """One denied row for the endpoint asked: the period and groups or metrics when the query parses, else none."""
+        if "timeseries" in self.action_map.values():
+            query = TimeseriesQuerySerializer(data=self.request.query_params)
+            parsed = query.validated_data["query"] if query.is_valid() else None
+            services.record_audit(
+                user=self.request.user, action=AuditAction.VIEW_TIMESERIES_DENIED,
+                period=parsed.period if parsed else "", include=(parsed.metrics or ()) if parsed else (),
+                ip_address=client_ip(self.request), resource_type=ResourceType.DASHBOARD_TIMESERIES,
+            )
+            return
         query = MetricsQuerySerializer(data=self.request.query_params)
         asked = query.validated_data if query.is_valid() else {"period": "", "groups": ()}
         services.record_audit(
@@ -119,6 +133,11 @@ class OpsDashboardViewSet(viewsets.ViewSet):
             user=request.user, period=query.validated_data["period"], groups=query.validated_data["groups"],
             ip_address=client_ip(request),
         )
+        return self._conditional(result)
+
+    def _conditional(self, result: services.CachedMetrics) -> Response:
+        """The payload, or 304 when If-None-Match holds its ETag; private, revalidated, varying by credentials."""
+        request = self.request
         if _etag_matches(request.headers.get("If-None-Match"), result.etag):
             response = Response(status=status.HTTP_304_NOT_MODIFIED)
         else:
@@ -129,3 +148,73 @@ class OpsDashboardViewSet(viewsets.ViewSet):
         patch_cache_control(response, private=True, no_cache=True)
         patch_vary_headers(response, ("Authorization", "Cookie"))
         return response
+
+    @extend_schema(
+        operation_id="ops_dashboard_timeseries",
+        summary="Dashboard time series",
+        description=(
+            "Chart-ready series per calendar bucket (hour, day, ISO week, month) of the business timezone, "
+            "columnar: bucket starts and one list of values per metric. Requires ops.read; the revenue series "
+            "requires ops.admin and is otherwise withheld and listed in `redacted` when asked for. Counts are "
+            "zero-filled, rates and averages null when empty. Send the ETag back in If-None-Match to get 304."
+        ),
+        parameters=[
+            OpenApiParameter(
+                "metrics", {"type": "array", "items": {"type": "string", "enum": SeriesMetric.values}, "minItems": 1},
+                style="form", explode=False,
+                description="Comma-separated series to return (duplicates ignored); default: all the user may see.",
+            ),
+            OpenApiParameter(
+                "period", OpenApiTypes.STR, enum=Period.values, default=DEFAULT_PERIOD.value,
+                description="As for the metrics endpoint; `all` starts at the month of the earliest record. "
+                "Not together with start/end.",
+            ),
+            OpenApiParameter(
+                "start", OpenApiTypes.STR,
+                description="Custom range start: a local date (YYYY-MM-DD) or an ISO 8601 timestamp with offset.",
+            ),
+            OpenApiParameter(
+                "end", OpenApiTypes.STR,
+                description="Custom range end (exclusive, clipped to now; at most 3 years after start).",
+            ),
+            OpenApiParameter(
+                "interval", OpenApiTypes.STR, enum=Interval.values,
+                description="Bucket unit; default hour for today, day for week and month, month for all; for a "
+                "custom range hour up to 2 days, day up to 92, week up to 366, else month. At most 1000 buckets.",
+            ),
+            OpenApiParameter(
+                "compare", OpenApiTypes.BOOL, default=False,
+                description="Add the previous window's series (not with period=all).",
+            ),
+            OpenApiParameter(
+                "If-None-Match", OpenApiTypes.STR, OpenApiParameter.HEADER,
+                description="An ETag from an earlier response; 304 when it still matches.",
+            ),
+        ],
+        responses={
+            200: OpenApiResponse(TimeseriesResponse, description="The series."),
+            304: OpenApiResponse(description="Unchanged since the ETag sent in If-None-Match."),
+            400: OpenApiResponse(TimeseriesQueryErrorResponse, description="A query parameter is invalid."),
+            401: OpenApiResponse(ErrorDetail, description="No or invalid credentials."),
+            403: OpenApiResponse(ErrorDetail, description="Neither ops.read nor ops.admin."),
+            429: OpenApiResponse(ErrorDetail, description="Too many requests; see Retry-After."),
+        },
+    )
+    @action(detail=False, methods=["get"], url_path="timeseries", name="Ops dashboard time series")
+    def timeseries(self, request: Request) -> Response:
+        query = TimeseriesQuerySerializer(data=request.query_params)
+        if not query.is_valid():
+            self._audit_refusal()
+            return _timeseries_error(query.errors)
+        try:
+            result = services.timeseries_for_user(
+                user=request.user, query=query.validated_data["query"], ip_address=client_ip(request)
+            )
+        except InvalidQuery as exc:  # the window cannot be served (audited by the service)
+            return _timeseries_error({exc.param: [exc.message]})
+        return self._conditional(result)
+
+
+def _timeseries_error(errors: dict) -> Response:
+    body = {"detail": "Invalid query parameters.", "errors": errors, "valid": VALID_TIMESERIES_VALUES}
+    return Response(TimeseriesQueryErrorResponse(body).data, status=status.HTTP_400_BAD_REQUEST)

@@ -9,6 +9,7 @@ from complaints.models import ComplaintPriority, ComplaintStatus
 from ops_metrics.constants import ADMIN_ONLY_GROUPS, ALL_GROUPS, Period
 
 PATH = "/api/v1/ops/dashboard/metrics"
+TIMESERIES_PATH = "/api/v1/ops/dashboard/timeseries"
 
 
 @pytest.fixture(scope="module")
@@ -34,8 +35,8 @@ def test_generation_validates_with_zero_warnings(tmp_path):
     assert PATH in yaml.safe_load(out.read_text())["paths"]
 
 
-def test_the_operation_is_published_without_trailing_slash(schema):
-    assert [path for path in schema["paths"] if "dashboard" in path] == [PATH]
+def test_the_operations_are_published_without_trailing_slash(schema):
+    assert [path for path in schema["paths"] if "dashboard" in path] == [PATH, TIMESERIES_PATH]
 
 
 def test_parameters(schema):

@@ -1,0 +1,151 @@
+"""GET /api/v1/ops/dashboard/timeseries: access, redaction through a warm cache, every 400, audit, ETag."""
+from datetime import datetime
+from decimal import Decimal
+from zoneinfo import ZoneInfo
+
+import pytest
+import time_machine
+
+from bookings.factories import BookingFactory
+from bookings.models import BookingStatus
+from complaints.factories import ComplaintFactory
+from ops_metrics.constants import ALL_SERIES, AuditAction, ResourceType
+from ops_metrics.models import OpsAuditLog
+
+URL = "/api/v1/ops/dashboard/timeseries"
+UTC = ZoneInfo("UTC")
+NOW = datetime(2026, 11, 26, 10, 30, tzinfo=UTC)  # a Thursday
+READER_SERIES = [metric for metric in ALL_SERIES if metric != "revenue"]
+
+pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture
+def frozen():
+    with time_machine.travel(NOW, tick=False):
+        yield
+
+
+@pytest.fixture
+def data(frozen):
+    BookingFactory(status=BookingStatus.CONFIRMED, total_amount=Decimal("100.00"),
+                   created_at=datetime(2026, 11, 24, 9, tzinfo=UTC))
+    BookingFactory(status=BookingStatus.COMPLETED, total_amount=Decimal("50.00"),
+                   created_at=datetime(2026, 11, 26, 9, tzinfo=UTC))
+    ComplaintFactory(created_at=datetime(2026, 11, 25, 9, tzinfo=UTC))
+
+
+def audit_rows() -> list[tuple]:
+    return list(OpsAuditLog.objects.order_by("id").values_list("user__username", "action", "resource_type", "period",
+                                                               "include"))
+
+
+def test_admin_gets_every_series_columnar(admin_client_api, data):
+    response = admin_client_api.get(URL, {"period": "week"})
+
+    assert response.status_code == 200
+    body = response.json()
+    assert list(body) == ["period", "interval", "timezone", "window", "generated_at", "buckets", "series", "redacted"]
+    assert body["buckets"] == ["2026-11-23T00:00:00Z", "2026-11-24T00:00:00Z", "2026-11-25T00:00:00Z",
+                               "2026-11-26T00:00:00Z"]
+    assert body["series"]["bookings_created"] == [0, 1, 0, 1]
+    assert body["series"]["revenue"] == ["0.00", "100.00", "0.00", "50.00"]
+    assert body["series"]["complaints_created"] == [0, 0, 1, 0]
+    assert list(body["series"]) == list(ALL_SERIES)
+    assert response["ETag"]
+    assert audit_rows() == [("ops_admin_user", AuditAction.VIEW_TIMESERIES, ResourceType.DASHBOARD_TIMESERIES,
+                             "week", list(ALL_SERIES))]
+
+
+def test_reader_by_default_gets_what_they_may_see(reader_client_api, data):
+    body = reader_client_api.get(URL, {"period": "week"}).json()
+
+    assert list(body["series"]) == READER_SERIES
+    assert body["redacted"] == []
+
+
+def test_reader_asking_for_revenue_through_a_warm_cache_gets_it_redacted(admin_client_api, reader_client_api, data):
+    admin = admin_client_api.get(URL, {"period": "week", "metrics": "revenue,bookings_created"})
+    assert admin["X-Cache"] == "miss"
+
+    reader = reader_client_api.get(URL, {"period": "week", "metrics": "revenue,bookings_created"})
+    again = reader_client_api.get(URL, {"period": "week", "metrics": "revenue,bookings_created"})
+
+    assert reader.status_code == 200
+    assert list(reader.json()["series"]) == ["bookings_created"]
+    assert reader.json()["redacted"] == ["revenue"]
+    assert "\"revenue\":[" not in reader.content.decode()
+    assert again["X-Cache"] == "hit"
+    assert reader["ETag"] != admin["ETag"]
+
+
+def test_compare_adds_previous(admin_client_api, data):
+    body = admin_client_api.get(URL, {"period": "today", "compare": "true", "metrics": "bookings_created"}).json()
+
+    assert len(body["buckets"]) == 11
+    assert body["previous"]["buckets"][0] == "2026-11-25T00:00:00Z"
+    assert len(body["previous"]["series"]["bookings_created"]) == 11
+
+
+def test_custom_range(admin_client_api, data):
+    body = admin_client_api.get(URL, {"start": "2026-11-24", "end": "2026-11-26", "metrics": "bookings_created"}).json()
+
+    assert body["period"] == "custom"
+    assert body["interval"] == "hour"
+    assert body["window"] == {"start": "2026-11-24T00:00:00Z", "end": "2026-11-26T00:00:00Z"}
+    assert sum(body["series"]["bookings_created"]) == 1
+
+
+def test_etag_gives_304(admin_client_api, data):
+    first = admin_client_api.get(URL, {"period": "month"})
+
+    second = admin_client_api.get(URL, {"period": "month"}, HTTP_IF_NONE_MATCH=first["ETag"])
+
+    assert second.status_code == 304
+
+
+@pytest.mark.parametrize(
+    ("params", "param"),
+    [
+        ({"metrics": ""}, "metrics"),
+        ({"metrics": "profit"}, "metrics"),
+        ({"period": "year"}, "period"),
+        ({"interval": "minute"}, "interval"),
+        ({"compare": "maybe"}, "compare"),
+        ({"period": "all", "compare": "true"}, "compare"),
+        ({"period": "week", "start": "2026-11-01", "end": "2026-11-02"}, "period"),
+        ({"start": "2026-11-01"}, "end"),
+        ({"end": "2026-11-01"}, "start"),
+        ({"start": "2026-11-02", "end": "2026-11-01"}, "end"),
+        ({"start": "2026-11-01", "end": "2026-11-01"}, "end"),
+        ({"start": "2022-11-01", "end": "2025-11-02"}, "end"),
+        ({"start": "2026-11-01", "end": "2026-11-02T00:00:00+00:00"}, "end"),
+        ({"start": "2026-11-01T00:00:00", "end": "2026-11-02T00:00:00+00:00"}, "start"),
+        ({"start": "yesterday", "end": "2026-11-02"}, "start"),
+        ({"start": "2026-11-27", "end": "2026-11-28"}, "start"),
+        ({"start": "2026-01-01", "end": "2026-11-01", "interval": "hour"}, "interval"),
+    ],
+)
+def test_invalid_queries_are_400_naming_the_parameter(admin_client_api, frozen, params, param):
+    response = admin_client_api.get(URL, params)
+
+    assert response.status_code == 400
+    body = response.json()
+    assert list(body["errors"]) == [param]
+    assert body["valid"]["interval"] == ["hour", "day", "week", "month"]
+    assert audit_rows()[-1][1:3] == (AuditAction.VIEW_TIMESERIES_DENIED, ResourceType.DASHBOARD_TIMESERIES)
+    assert len(audit_rows()) == 1
+
+
+def test_a_plus_sent_unencoded_reads_as_an_offset(admin_client_api, data):
+    response = admin_client_api.get(f"{URL}?start=2026-11-24T00:00:00+00:00&end=2026-11-25T00:00:00+00:00")
+
+    assert response.status_code == 200
+    assert response.json()["window"]["start"] == "2026-11-24T00:00:00Z"
+
+
+def test_refusals(anonymous_client_api, plain_client_api, frozen):
+    assert anonymous_client_api.get(URL).status_code == 401
+    assert plain_client_api.get(URL, {"period": "week", "metrics": "revenue"}).status_code == 403
+    assert audit_rows() == [("plain_user", AuditAction.VIEW_TIMESERIES_DENIED, ResourceType.DASHBOARD_TIMESERIES,
+                             "week", ["revenue"])]
