@@ -44,6 +44,20 @@ def client_ip(request: Request) -> str | None:
     return str(address).partition("%")[0]
 
 
+RANGE_PARAMETERS = [
+    OpenApiParameter(
+        "start", OpenApiTypes.STR,
+        description="Custom range start, instead of `period`: a local date (YYYY-MM-DD, read in the business "
+        "timezone) or an ISO 8601 timestamp with offset. Requires `end`; the response's period is `custom`.",
+    ),
+    OpenApiParameter(
+        "end", OpenApiTypes.STR,
+        description="Custom range end, exclusive, same kind as `start`: after `start`, at most 3 years later; "
+        "clipped to now.",
+    ),
+]
+
+
 def _etag_matches(if_none_match: str | None, etag: str) -> bool:
     """Weak comparison, as If-None-Match requires."""
     if not if_none_match:
@@ -100,8 +114,9 @@ class OpsDashboardViewSet(viewsets.ViewSet):
             OpenApiParameter(
                 "period", OpenApiTypes.STR, enum=Period.values, default=DEFAULT_PERIOD.value,
                 description="today: since local midnight; week: since Monday 00:00; month: since the 1st 00:00; "
-                "all: no lower bound (growth then compares months). Business timezone.",
+                "all: no lower bound (growth then compares months). Business timezone. Not together with start/end.",
             ),
+            *RANGE_PARAMETERS,
             OpenApiParameter(
                 "include", {"type": "array", "items": {"type": "string", "enum": MetricGroup.values}, "minItems": 1},
                 style="form", explode=False,
@@ -128,11 +143,15 @@ class OpsDashboardViewSet(viewsets.ViewSet):
             self._audit_refusal()
             body = {"detail": "Invalid query parameters.", "errors": query.errors, "valid": VALID_QUERY_VALUES}
             return Response(QueryErrorResponse(body).data, status=status.HTTP_400_BAD_REQUEST)
-
-        result = services.metrics_for_user(
-            user=request.user, period=query.validated_data["period"], groups=query.validated_data["groups"],
-            ip_address=client_ip(request),
-        )
+        try:
+            result = services.metrics_for_user(
+                user=request.user, period=query.validated_data["period"], groups=query.validated_data["groups"],
+                custom=query.validated_data["custom"], ip_address=client_ip(request),
+            )
+        except InvalidQuery as exc:  # the range cannot be served (audited by the service)
+            body = {"detail": "Invalid query parameters.", "errors": {exc.param: [exc.message]},
+                    "valid": VALID_QUERY_VALUES}
+            return Response(QueryErrorResponse(body).data, status=status.HTTP_400_BAD_REQUEST)
         return self._conditional(result)
 
     def _conditional(self, result: services.CachedMetrics) -> Response:
@@ -169,14 +188,7 @@ class OpsDashboardViewSet(viewsets.ViewSet):
                 description="As for the metrics endpoint; `all` starts at the month of the earliest record. "
                 "Not together with start/end.",
             ),
-            OpenApiParameter(
-                "start", OpenApiTypes.STR,
-                description="Custom range start: a local date (YYYY-MM-DD) or an ISO 8601 timestamp with offset.",
-            ),
-            OpenApiParameter(
-                "end", OpenApiTypes.STR,
-                description="Custom range end (exclusive, clipped to now; at most 3 years after start).",
-            ),
+            *RANGE_PARAMETERS,
             OpenApiParameter(
                 "interval", OpenApiTypes.STR, enum=Interval.values,
                 description="Bucket unit; default hour for today, day for week and month, month for all; for a "

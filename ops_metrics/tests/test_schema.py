@@ -127,7 +127,8 @@ def test_response_envelope(components):
 
     assert set(response["required"]) == {"period", "timezone", "window", "comparison", "generated_at", "redacted"}
     assert set(ALL_GROUPS) <= set(response["properties"])
-    assert _ref(response["properties"]["period"]) == "PeriodEnum"
+    assert _ref(response["properties"]["period"]) == "ReportedPeriodEnum"
+    assert components["ReportedPeriodEnum"]["enum"] == [*Period.values, "custom"]
     assert components["PeriodEnum"]["enum"] == Period.values
     assert components["RedactedEnum"]["enum"] == list(ADMIN_ONLY_GROUPS)
     assert response["properties"]["generated_at"]["format"] == "date-time"
@@ -137,7 +138,7 @@ def test_error_component(components):
     error = components["QueryErrorResponse"]
 
     assert set(error["required"]) == {"detail", "errors", "valid"}
-    assert set(components["QueryErrors"]["properties"]) == {"period", "include"}
+    assert set(components["QueryErrors"]["properties"]) == {"period", "include", "start", "end"}
     assert components["MetricGroupEnum"]["enum"] == list(ALL_GROUPS)
 
 
