@@ -321,6 +321,7 @@ class SeriesValues(serializers.Serializer):
 class PreviousSeries(serializers.Serializer):
     """The comparison window cut into buckets the same way (position i compares with the current position i)."""
 
+    window = BoundedWindow(help_text="The previous window (its end bounds the last previous bucket).")
     buckets = serializers.ListField(child=OffsetDateTimeField(), help_text="Bucket starts of the previous window.")
     series = SeriesValues(help_text="The previous window's values per metric.")
 

@@ -37,11 +37,12 @@ def operation(request):
 def _schema_cannot_tell(query: dict | None) -> bool:
     """Whether a query's validity depends on relations between parameters that OpenAPI cannot express.
 
-    start and end: a pair, after one another, at most 3 years apart, not with period; compare not with period=all.
+    start and end: a pair, after one another, at most 3 years apart, not with period; compare not with period=all
+    (the default).
     Such a generated query may be rightly refused though each value matches the schema; the 400 is still checked.
     """
     query = query or {}
-    all_compared = query.get("compare") in (True, "true") and query.get("period") == "all"
+    all_compared = query.get("compare") in (True, "true") and query.get("period", "all") == "all"
     return "start" in query or "end" in query or all_compared
 
 

@@ -102,6 +102,7 @@ def test_week_compare_has_its_own_buckets(week_data):
     payload = series(period="week", compare="true", metrics=["bookings_created", "revenue"])
 
     assert payload["previous"] == {
+        "window": {"start": "2026-11-09T00:00:00+01:00", "end": "2026-11-11T14:30:00+01:00"},
         "buckets": ["2026-11-09T00:00:00+01:00", "2026-11-10T00:00:00+01:00", "2026-11-11T00:00:00+01:00"],
         "series": {"bookings_created": [0, 1, 0], "revenue": ["0.00", "5.00", "0.00"]},
     }
