@@ -6,7 +6,7 @@ from drf_spectacular.generators import SchemaGenerator
 
 from bookings.models import BookingStatus
 from complaints.models import ComplaintPriority, ComplaintStatus
-from ops_metrics.constants import ADMIN_ONLY_GROUPS, ALL_GROUPS, Period
+from ops_metrics.constants import ADMIN_ONLY_GROUPS, ALL_GROUPS, ALL_SERIES, Period
 
 PATH = "/api/v1/ops/dashboard/metrics"
 TIMESERIES_PATH = "/api/v1/ops/dashboard/timeseries"
@@ -158,3 +158,24 @@ def test_docs_load_their_assets_from_the_sidecar_not_a_cdn(client):
     assert "/static/drf_spectacular_sidecar/swagger-ui-dist/" in swagger
     assert "/static/drf_spectacular_sidecar/redoc/" in redoc
     assert "cdn.jsdelivr.net" not in swagger + redoc
+
+
+def test_timeseries_operation(schema, components):
+    operation = schema["paths"][TIMESERIES_PATH]["get"]
+    parameters = {p["name"]: p for p in operation["parameters"]}
+
+    assert set(parameters) == {"metrics", "period", "start", "end", "interval", "compare", "format", "If-None-Match"}
+    assert parameters["metrics"]["schema"]["items"]["enum"] == list(ALL_SERIES)
+    assert set(parameters["interval"]["schema"]["enum"]) == {"hour", "day", "week", "month"}
+    assert set(operation["responses"]) == {"200", "304", "400", "401", "403", "429"}
+    ok = operation["responses"]["200"]["content"]
+    assert _ref(ok["application/json"]["schema"]) == "TimeseriesResponse"
+    assert ok["text/csv"]["schema"]["type"] == "string"
+    error = operation["responses"]["400"]["content"]["application/json"]["schema"]
+    assert _ref(error) == "TimeseriesQueryErrorResponse"
+    series = components["SeriesValues"]["properties"]
+    assert list(series) == list(ALL_SERIES)
+    assert series["sla_compliance_rate"]["items"]["nullable"] is True
+    assert set(components["TimeseriesResponse"]["required"]) == {
+        "period", "interval", "timezone", "window", "generated_at", "buckets", "series", "redacted"
+    }
