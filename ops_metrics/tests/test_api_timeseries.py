@@ -237,3 +237,42 @@ def test_an_unknown_format_is_ignored_like_any_unknown_parameter(admin_client_ap
 
     assert response.status_code == 200
     assert response["Content-Type"] == "application/json"
+
+
+def test_throttled_and_unsupported_requests_leave_denied_rows(admin_client_api, frozen, settings):
+    settings.REST_FRAMEWORK = {**settings.REST_FRAMEWORK, "DEFAULT_THROTTLE_RATES": {"ops_metrics": "2/min"}}
+    assert admin_client_api.post(f"{URL}?period=today").status_code == 405
+    assert admin_client_api.get(URL, {"metrics": "revenue"}).status_code == 200
+    assert admin_client_api.get(URL, {"period": "week", "metrics": "revenue"}).status_code == 429
+
+    assert audit_rows() == [
+        ("ops_admin_user", AuditAction.VIEW_TIMESERIES_DENIED, ResourceType.DASHBOARD_TIMESERIES, "today", []),
+        ("ops_admin_user", AuditAction.VIEW_TIMESERIES, ResourceType.DASHBOARD_TIMESERIES, "all", ["revenue"]),
+        ("ops_admin_user", AuditAction.VIEW_TIMESERIES_DENIED, ResourceType.DASHBOARD_TIMESERIES, "week",
+         ["revenue"]),
+    ]
+
+
+def test_a_complaint_write_leaves_booking_series_cached(admin_client_api, data, django_capture_on_commit_callbacks):
+    bookings = {"period": "week", "metrics": "bookings_created"}
+    complaints = {"period": "week", "metrics": "complaints_created"}
+    admin_client_api.get(URL, bookings)
+    admin_client_api.get(URL, complaints)
+
+    with django_capture_on_commit_callbacks(execute=True):
+        ComplaintFactory(created_at=datetime(2026, 11, 26, 10, tzinfo=UTC))
+
+    assert admin_client_api.get(URL, bookings)["X-Cache"] == "hit"
+    after = admin_client_api.get(URL, complaints)
+    assert after["X-Cache"] == "miss"
+    assert after.json()["series"]["complaints_created"] == [0, 0, 1, 1]
+
+
+def test_queries_differing_in_range_interval_or_comparison_do_not_share_entries(admin_client_api, data):
+    queries = [
+        {"period": "week"}, {"period": "week", "interval": "hour"}, {"period": "week", "compare": "true"},
+        {"start": "2026-11-20", "end": "2026-11-26"}, {"start": "2026-11-21", "end": "2026-11-26"},
+    ]
+
+    assert [admin_client_api.get(URL, query)["X-Cache"] for query in queries] == ["miss"] * 5
+    assert [admin_client_api.get(URL, query)["X-Cache"] for query in queries] == ["hit"] * 5
