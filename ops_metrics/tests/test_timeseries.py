@@ -236,3 +236,13 @@ def test_a_custom_range_starting_after_now_names_start(berlin):
     with pytest.raises(InvalidQuery) as excinfo:
         series(start="2026-11-19", end="2026-11-20")
     assert excinfo.value.param == "start"
+
+
+def test_one_bucket_rates_and_averages_equal_the_metrics_figures(week_data):
+    payload = series(period="week", interval="week")
+    sla = render_payload(dashboard_metrics(period="week", groups=["sla"], config=OpsConfig.load(), now=NOW))["sla"]
+
+    assert len(payload["buckets"]) == 1
+    assert payload["series"]["sla_compliance_rate"] == [sla["compliance_rate"]] == [50.0]
+    assert payload["series"]["avg_response_hours"] == [sla["avg_response_hours"]] == [2.0]
+    assert payload["series"]["avg_resolution_hours"] == [sla["avg_resolution_hours"]] == [24.0]
