@@ -8,7 +8,7 @@ from django.core.validators import MaxValueValidator
 from django.db import models
 from django.utils import timezone
 
-from ops_metrics.constants import RESOURCE_DASHBOARD_METRICS, AuditAction
+from ops_metrics.constants import AuditAction, ResourceType
 
 logger = logging.getLogger(__name__)
 
@@ -88,7 +88,9 @@ class OpsAuditLog(models.Model):
     )
     staff = models.ForeignKey("staff.Staff", null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
     action = models.CharField(max_length=32, choices=AuditAction.choices)
-    resource_type = models.CharField(max_length=64, default=RESOURCE_DASHBOARD_METRICS)
+    resource_type = models.CharField(
+        max_length=64, choices=ResourceType.choices, default=ResourceType.DASHBOARD_METRICS
+    )
     period = models.CharField(max_length=16, blank=True)
     include = models.JSONField(default=list, blank=True, help_text="The metric groups asked for.")
     ip_address = models.GenericIPAddressField(null=True, blank=True)

@@ -1,11 +1,11 @@
 """Prometheus metrics of the metrics service itself (exposed by the project's scrape view)."""
 from prometheus_client import Counter, Histogram
 
-CACHE_HITS = Counter("ops_metrics_cache_hits_total", "Requests answered from the cache.", ["period"])
-CACHE_MISSES = Counter("ops_metrics_cache_misses_total", "Requests whose figures were computed.", ["period"])
+CACHE_HITS = Counter("ops_metrics_cache_hits_total", "Requests answered from the cache.", ["kind"])
+CACHE_MISSES = Counter("ops_metrics_cache_misses_total", "Requests whose figures were computed.", ["kind"])
 CACHE_UNAVAILABLE = Counter(
     "ops_metrics_cache_unavailable_total", "Requests computed from the database because the cache did not answer.",
-    ["period"],
+    ["kind"],
 )
 COMPUTATION_SECONDS = Histogram(
     "ops_metrics_computation_seconds", "Seconds spent computing the dashboard figures.", ["period", "engine"],

@@ -52,6 +52,6 @@ def test_exposes_django_http_and_database_metrics_and_the_service_metrics(superu
     assert 'django_http_responses_total_by_status_total{status="200"}' in body
     assert 'django_db_execute_total{alias="default",vendor="postgresql"}' in body
     for name in ("hits", "misses"):
-        assert re.search(rf'^ops_metrics_cache_{name}_total{{period="week"}} [1-9]', body, re.MULTILINE)
+        assert re.search(rf'^ops_metrics_cache_{name}_total{{kind="metrics"}} [1-9]', body, re.MULTILINE)
     for name in ("cache_invalidation_failures", "audit_write_failures"):
         assert re.search(rf"^ops_metrics_{name}_total \d", body, re.MULTILINE)

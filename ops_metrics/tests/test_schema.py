@@ -10,8 +10,13 @@ GROUPS = ["bookings", "complaints", "sla", "revenue", "realtime"]
 BOOKING_STATUSES = ["pending", "confirmed", "in_progress", "completed", "cancelled"]
 PRIORITIES = ["low", "medium", "high", "critical"]
 COMPLAINT_STATUSES = ["open", "in_progress", "resolved", "closed", "escalated"]
+SERIES = [
+    "bookings_created", "revenue", "complaints_created", "complaints_resolved", "sla_compliance_rate",
+    "avg_response_hours", "avg_resolution_hours",
+]
 
 PATH = "/api/v1/ops/dashboard/metrics"
+TIMESERIES_PATH = "/api/v1/ops/dashboard/timeseries"
 
 
 @pytest.fixture(scope="module")
@@ -37,8 +42,8 @@ def test_generation_validates_with_zero_warnings(tmp_path):
     assert PATH in yaml.safe_load(out.read_text())["paths"]
 
 
-def test_the_operation_is_published_without_trailing_slash(schema):
-    assert [path for path in schema["paths"] if "dashboard" in path] == [PATH]
+def test_the_operations_are_published_without_trailing_slash(schema):
+    assert [path for path in schema["paths"] if "dashboard" in path] == [PATH, TIMESERIES_PATH]
 
 
 def test_parameters(schema):
@@ -129,7 +134,8 @@ def test_response_envelope(components):
 
     assert set(response["required"]) == {"period", "timezone", "window", "comparison", "generated_at", "redacted"}
     assert set(GROUPS) <= set(response["properties"])
-    assert _ref(response["properties"]["period"]) == "PeriodEnum"
+    assert _ref(response["properties"]["period"]) == "ReportedPeriodEnum"
+    assert components["ReportedPeriodEnum"]["enum"] == [*PERIODS, "custom"]
     assert components["PeriodEnum"]["enum"] == PERIODS
     assert components["RedactedEnum"]["enum"] == ["revenue"]
     assert response["properties"]["generated_at"]["format"] == "date-time"
@@ -139,7 +145,7 @@ def test_error_component(components):
     error = components["QueryErrorResponse"]
 
     assert set(error["required"]) == {"detail", "errors", "valid"}
-    assert set(components["QueryErrors"]["properties"]) == {"period", "include"}
+    assert set(components["QueryErrors"]["properties"]) == {"period", "include", "start", "end"}
     assert components["MetricGroupEnum"]["enum"] == GROUPS
 
 
@@ -159,3 +165,24 @@ def test_docs_load_their_assets_from_the_sidecar_not_a_cdn(client):
     assert "/static/drf_spectacular_sidecar/swagger-ui-dist/" in swagger
     assert "/static/drf_spectacular_sidecar/redoc/" in redoc
     assert "cdn.jsdelivr.net" not in swagger + redoc
+
+
+def test_timeseries_operation(schema, components):
+    operation = schema["paths"][TIMESERIES_PATH]["get"]
+    parameters = {p["name"]: p for p in operation["parameters"]}
+
+    assert set(parameters) == {"metrics", "period", "start", "end", "interval", "compare", "format", "If-None-Match"}
+    assert parameters["metrics"]["schema"]["items"]["enum"] == SERIES
+    assert set(parameters["interval"]["schema"]["enum"]) == {"hour", "day", "week", "month"}
+    assert set(operation["responses"]) == {"200", "304", "400", "401", "403", "429"}
+    ok = operation["responses"]["200"]["content"]
+    assert _ref(ok["application/json"]["schema"]) == "TimeseriesResponse"
+    assert ok["text/csv"]["schema"]["type"] == "string"
+    error = operation["responses"]["400"]["content"]["application/json"]["schema"]
+    assert _ref(error) == "TimeseriesQueryErrorResponse"
+    series = components["SeriesValues"]["properties"]
+    assert list(series) == SERIES
+    assert series["sla_compliance_rate"]["items"]["nullable"] is True
+    assert set(components["TimeseriesResponse"]["required"]) == {
+        "period", "interval", "timezone", "window", "generated_at", "buckets", "series", "redacted"
+    }
