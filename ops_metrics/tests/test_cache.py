@@ -77,6 +77,23 @@ def _table_queries(queries, table: str) -> list[str]:
     return [q["sql"] for q in queries if f'"{table}"' in q["sql"]]
 
 
+def _concurrent_today_bookings(workers: int) -> list:
+    """`workers` threads (own connections) asking for today's bookings at the same moment; their results."""
+    barrier = threading.Barrier(workers)
+    results = [None] * workers
+
+    def request(index):
+        barrier.wait()
+        results[index] = cached_dashboard_metrics(period=Period.TODAY, groups=[MetricGroup.BOOKINGS])
+
+    threads = [threading.Thread(target=_in_thread, args=(lambda i=i: request(i),)) for i in range(workers)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    return results
+
+
 @pytest.fixture
 def counting_service(monkeypatch):
     """Wrap the computation in a slow pass-through that counts its calls."""
@@ -368,18 +385,7 @@ def test_a_lost_counter_restarts_away_from_every_number_it_handed_out(django_cap
 def test_concurrent_cold_misses_compute_once(counting_service):
     get_ops_config()
     workers = 8
-    barrier = threading.Barrier(workers)
-    results = [None] * workers
-
-    def request(index):
-        barrier.wait()
-        results[index] = cached_dashboard_metrics(period=Period.TODAY, groups=[MetricGroup.BOOKINGS])
-
-    threads = [threading.Thread(target=_in_thread, args=(lambda i=i: request(i),)) for i in range(workers)]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join()
+    results = _concurrent_today_bookings(workers)
 
     assert counting_service == [(Period.TODAY, (MetricGroup.BOOKINGS,))]
     assert sorted(result.hit for result in results) == [False] + [True] * (workers - 1)
@@ -484,18 +490,7 @@ def test_a_pending_invalidation_is_delivered_before_this_process_reads_the_cache
 def test_concurrent_misses_compute_once_per_process_while_the_cache_is_down(closed_port_cache, counting_service):
     OpsConfig.load()
     workers = 6
-    barrier = threading.Barrier(workers)
-    results = [None] * workers
-
-    def request(index):
-        barrier.wait()
-        results[index] = cached_dashboard_metrics(period=Period.TODAY, groups=[MetricGroup.BOOKINGS])
-
-    threads = [threading.Thread(target=_in_thread, args=(lambda i=i: request(i),)) for i in range(workers)]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join()
+    results = _concurrent_today_bookings(workers)
 
     assert counting_service == [(Period.TODAY, (MetricGroup.BOOKINGS,))]
     assert [result.hit for result in results] == [False] * workers
