@@ -163,3 +163,17 @@ def test_web_entry_point_sets_the_timeouts_and_management_commands_do_not(db):
                   DB_CONNECT_TIMEOUT="2") == {"statement": "8s", "lock": "250ms", "connect_timeout": 2}
     # manage.py (migrate, seed_demo, ops_rollups...) only sets Django up: PostgreSQL's defaults, no timeouts.
     assert _probe(entry="manage", DATABASE_URL=url) == {"statement": "0", "lock": "0", "connect_timeout": 3}
+
+
+def test_sqlite_connections_get_no_postgresql_options(tmp_path):
+    env = {
+        "PATH": os.environ["PATH"], "DJANGO_SETTINGS_MODULE": "config.settings", "SECRET_KEY": "k",
+        "DATABASE_URL": f"sqlite:///{tmp_path / 'db.sqlite3'}",
+    }
+    probe = "import config.wsgi; from django.db import connection; print(connection.settings_dict['OPTIONS'])"
+
+    result = subprocess.run(
+        [sys.executable, "-c", probe], cwd=settings.BASE_DIR, env=env, capture_output=True, text=True, timeout=60
+    )
+
+    assert (result.returncode, result.stdout.strip()) == (0, "{}"), result.stderr
