@@ -43,6 +43,13 @@ def log_database_unavailable(*, request: HttpRequest, exc: BaseException) -> Non
     )
 
 
+class SkipDatabaseUnavailableFilter(logging.Filter):
+    """On django.request: drops Django's own traceback of a request answered 503 here (logged once above)."""
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        return not (record.exc_info and is_database_unavailable(exc=record.exc_info[1]))
+
+
 def database_unavailable_response() -> JsonResponse:
     """The 503 answered while the database cannot be reached or timed out."""
     response = JsonResponse(

@@ -4,6 +4,9 @@ import shutil
 import tempfile
 from pathlib import Path
 
+from gunicorn.arbiter import Arbiter
+from gunicorn.workers.base import Worker
+
 _port = os.environ.get("PORT", "8000")
 bind = os.environ.get("GUNICORN_BIND", f"127.0.0.1:{_port}")
 
@@ -34,14 +37,14 @@ errorlog = "-"
 _own_multiproc_dir: list[str] = []
 
 
-def on_starting(server) -> None:
+def on_starting(server: Arbiter) -> None:
     """With several workers and no PROMETHEUS_MULTIPROC_DIR given, a fresh one for this server."""
     if server.cfg.workers > 1 and not os.environ.get("PROMETHEUS_MULTIPROC_DIR"):
         _own_multiproc_dir.append(tempfile.mkdtemp(prefix="ops-metrics-prometheus-"))
         os.environ["PROMETHEUS_MULTIPROC_DIR"] = _own_multiproc_dir[0]
 
 
-def child_exit(server, worker) -> None:
+def child_exit(server: Arbiter, worker: Worker) -> None:
     """A worker gone: its live gauges leave the multiprocess sums."""
     if os.environ.get("PROMETHEUS_MULTIPROC_DIR"):
         from prometheus_client import multiprocess
@@ -49,7 +52,7 @@ def child_exit(server, worker) -> None:
         multiprocess.mark_process_dead(worker.pid)
 
 
-def on_exit(server) -> None:
+def on_exit(server: Arbiter) -> None:
     """The directory created for the multiprocess metrics goes with the server."""
     for directory in _own_multiproc_dir:
         shutil.rmtree(directory, ignore_errors=True)

@@ -65,7 +65,10 @@ def build_logging(*, log_format: str, level: str) -> dict:
     return {
         "version": 1,
         "disable_existing_loggers": False,
-        "filters": {"request_context": {"()": RequestContextFilter}},
+        "filters": {
+            "request_context": {"()": RequestContextFilter},
+            "skip_database_unavailable": {"()": "config.errors.SkipDatabaseUnavailableFilter"},
+        },
         "formatters": {"json": {"()": json_formatter}, "text": {"()": text_formatter}},
         "handlers": {
             "console": {
@@ -76,7 +79,10 @@ def build_logging(*, log_format: str, level: str) -> dict:
         },
         "root": {"handlers": ["console"], "level": level},
         # In JSON mode the request lines are the access log (status, duration, user), whatever LOG_LEVEL says.
-        "loggers": {request_logger.name: {"level": "INFO" if log_format == "json" else level}},
+        "loggers": {
+            request_logger.name: {"level": "INFO" if log_format == "json" else level},
+            "django.request": {"filters": ["skip_database_unavailable"]},
+        },
     }
 
 

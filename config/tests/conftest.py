@@ -1,6 +1,6 @@
 """Fixtures of the deployment tests: database connections that cannot answer, request timeouts switched on."""
 import socket
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 
 import pytest
 from django.db import connections
@@ -54,19 +54,23 @@ def database_hanging(db, silent_port: int) -> Iterator[None]:
 
 
 @pytest.fixture
-def request_timeouts(transactional_db, settings) -> Iterator[dict]:
-    """The web server's statement and lock timeouts, short, on the default connection (reopened with them)."""
-    timeouts = {"statement_timeout_ms": 1500, "lock_timeout_ms": 500}
-    settings.DATABASE_REQUEST_TIMEOUTS = timeouts
+def request_timeouts(transactional_db, settings) -> Iterator[Callable[..., None]]:
+    """Reopens the default connection as the web server opens it, with the given timeouts (default 1.5 s, 0.5 s)."""
     database = connections.settings["default"]
     saved_options = dict(database.get("OPTIONS", {}))
-    connections["default"].close()
-    apply_request_timeouts()
-    yield timeouts
+
+    def reopen(*, statement_timeout_ms: int, lock_timeout_ms: int) -> None:
+        connections["default"].close()
+        database["OPTIONS"] = dict(saved_options)
+        settings.DATABASE_REQUEST_TIMEOUTS = {
+            "statement_timeout_ms": statement_timeout_ms, "lock_timeout_ms": lock_timeout_ms
+        }
+        apply_request_timeouts()
+
+    reopen(statement_timeout_ms=1500, lock_timeout_ms=500)
+    yield reopen
     connections["default"].close()
     database["OPTIONS"] = saved_options
-    connections["default"].settings_dict["OPTIONS"] = saved_options
-
 
 
 @pytest.fixture

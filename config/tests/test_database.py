@@ -11,7 +11,7 @@ from django.conf import settings
 from django.db import OperationalError, connection
 from django.test import Client, RequestFactory
 
-from config.database import apply_request_timeouts
+from config import errors
 from config.errors import server_error
 
 METRICS = "/api/v1/ops/dashboard/metrics"
@@ -45,11 +45,10 @@ def test_metrics_request_waiting_on_a_lock_gets_503_within_the_lock_timeout(tabl
     assert elapsed < 1.5  # lock_timeout is 0.5 s; without it the request waits for the lock holder
 
 
-def test_statement_timeout_bounds_a_wait_when_there_is_no_lock_timeout(table_lock, superuser_client_api, settings):
-    connection.close()
-    settings.DATABASE_REQUEST_TIMEOUTS = {"statement_timeout_ms": 700, "lock_timeout_ms": 0}
-    connection.settings_dict["OPTIONS"].pop("options")
-    apply_request_timeouts()
+def test_statement_timeout_bounds_a_wait_when_there_is_no_lock_timeout(
+    request_timeouts, table_lock, superuser_client_api
+):
+    request_timeouts(statement_timeout_ms=700, lock_timeout_ms=0)
 
     started = time.monotonic()
     response = superuser_client_api.get(METRICS, {"include": "bookings"})
@@ -86,7 +85,9 @@ def test_database_host_that_never_answers_gets_503_after_the_connect_timeout(sup
 
 
 @pytest.mark.parametrize("path", ["/admin/", "/api-auth/login/", METRICS])
-def test_failure_in_middleware_is_a_json_503_not_the_html_500(admin_user, closed_port, path, settings, request):
+def test_failure_in_middleware_is_a_json_503_not_the_html_500(
+    admin_user, closed_port, path, settings, request, caplog
+):
     # LoginRequiredMiddleware reads the session user in process_view, before any view runs.
     settings.MIDDLEWARE = [*settings.MIDDLEWARE, "django.contrib.auth.middleware.LoginRequiredMiddleware"]
     client = Client(raise_request_exception=False)
@@ -96,6 +97,20 @@ def test_failure_in_middleware_is_a_json_503_not_the_html_500(admin_user, closed
     response = client.get(path)
 
     _assert_database_503(response)
+    # One warning of ours; Django's own "Service Unavailable" traceback is filtered out.
+    assert [(record.name, record.levelname) for record in caplog.records] == [("config.errors", "WARNING")]
+
+
+def test_an_outage_logs_one_traceback_per_minute_and_one_line_per_request(superuser_client_api, caplog, request):
+    errors._last_traceback_at.clear()
+    request.getfixturevalue("database_refusing")
+
+    for _ in range(3):
+        superuser_client_api.get(METRICS)
+
+    records = [record for record in caplog.records if record.name == "config.errors"]
+    assert len(records) == 3
+    assert [record.exc_info is not None for record in records] == [True, False, False]
 
 
 def test_handler500_answers_503_for_a_database_error_and_html_500_otherwise(rf: RequestFactory):
@@ -148,3 +163,17 @@ def test_web_entry_point_sets_the_timeouts_and_management_commands_do_not(db):
                   DB_CONNECT_TIMEOUT="2") == {"statement": "8s", "lock": "250ms", "connect_timeout": 2}
     # manage.py (migrate, seed_demo, ops_rollups...) only sets Django up: PostgreSQL's defaults, no timeouts.
     assert _probe(entry="manage", DATABASE_URL=url) == {"statement": "0", "lock": "0", "connect_timeout": 3}
+
+
+def test_sqlite_connections_get_no_postgresql_options(tmp_path):
+    env = {
+        "PATH": os.environ["PATH"], "DJANGO_SETTINGS_MODULE": "config.settings", "SECRET_KEY": "k",
+        "DATABASE_URL": f"sqlite:///{tmp_path / 'db.sqlite3'}",
+    }
+    probe = "import config.wsgi; from django.db import connection; print(connection.settings_dict['OPTIONS'])"
+
+    result = subprocess.run(
+        [sys.executable, "-c", probe], cwd=settings.BASE_DIR, env=env, capture_output=True, text=True, timeout=60
+    )
+
+    assert (result.returncode, result.stdout.strip()) == (0, "{}"), result.stderr
