@@ -470,7 +470,7 @@ def test_an_invalidation_lost_to_a_redis_pause_is_delivered_before_the_next_answ
 
 
 @pytest.mark.django_db
-def test_a_pending_invalidation_is_delivered_before_this_process_reads_the_cache(monkeypatch):
+def test_a_pending_invalidation_is_delivered_before_this_process_reads_the_cache(monkeypatch, caplog):
     monkeypatch.setattr(metrics_cache, "_start_retrier", lambda: None)  # only the read path delivers it here
     BookingFactory()
     assert _booking_total() == 1
@@ -480,10 +480,16 @@ def test_a_pending_invalidation_is_delivered_before_this_process_reads_the_cache
         metrics_cache._move_generations_on(["bookings"])
     assert metrics_cache.pending_invalidations() == {"bookings"}
 
-    after = cached_dashboard_metrics(period=Period.ALL, groups=[MetricGroup.BOOKINGS])
+    caplog.clear()
+    with caplog.at_level(logging.WARNING, logger="ops_metrics.cache"):
+        after = cached_dashboard_metrics(period=Period.ALL, groups=[MetricGroup.BOOKINGS])
 
     assert (after.hit, after.payload["bookings"]["total"]) == (False, 2)
     assert metrics_cache.pending_invalidations() == frozenset()
+    # The operator is told the outage's invalidation went through in the end.
+    assert [(r.levelname, r.getMessage()) for r in caplog.records] == [
+        ("WARNING", "metrics cache invalidation delivered after the cache came back")
+    ]
 
 
 @pytest.mark.django_db(transaction=True)
