@@ -63,7 +63,8 @@ def test_every_asset_is_served_by_the_app(client, admin_user):
     body = client.get(PAGE).content.decode()
 
     sources = re.findall(r'(?:src|href)="(/static/[^"]+)"', body)
-    assert sources == ["/static/ops_metrics/dashboard.css", "/static/ops_metrics/vendor/chartjs-4.5.1/chart.umd.min.js"]
+    assert sources == ["/static/ops_metrics/dashboard.css", "/static/ops_metrics/vendor/chartjs-4.5.1/chart.umd.min.js",
+                       "/static/ops_metrics/dashboard.js"]
     for source in sources:
         assert finders.find(source.removeprefix("/static/")), source
     assert finders.find("ops_metrics/vendor/chartjs-4.5.1/LICENSE.md")
