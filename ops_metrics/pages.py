@@ -8,6 +8,8 @@ from ops_metrics.constants import PERM_ADMIN, PERM_READ, Period
 from ops_metrics.selectors import ops_permissions
 
 LOGIN_URL = "/api-auth/login/"
+# Button labels of the period switcher, short enough for a phone's width.
+PERIOD_LABELS = {Period.TODAY: "Today", Period.WEEK: "This week", Period.MONTH: "This month", Period.ALL: "All time"}
 REFRESH_SECONDS = 60
 
 
@@ -25,7 +27,7 @@ def dashboard_page(request: HttpRequest) -> HttpResponse:
         "metrics_url": reverse("ops-dashboard-metrics"),
         "timeseries_url": reverse("ops-dashboard-timeseries"),
         "login_url": LOGIN_URL,
-        "periods": Period.choices,
+        "periods": [(period.value, PERIOD_LABELS[period]) for period in Period],
         "refresh_seconds": REFRESH_SECONDS,
     }
     return render(request, "ops_metrics/dashboard.html", context)

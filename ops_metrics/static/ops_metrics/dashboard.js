@@ -16,9 +16,10 @@
   const numberFormat = new Intl.NumberFormat(undefined);
   const percentFormat = new Intl.NumberFormat(undefined, { minimumFractionDigits: 1, maximumFractionDigits: 1 });
   const moneyFormats = {};
-  const moneyFormat = (currency) => (moneyFormats[currency] ||= new Intl.NumberFormat(undefined, {
-    style: "currency", currency,
+  const moneyFormat = (currency, whole) => (moneyFormats[`${currency}:${whole}`] ||= new Intl.NumberFormat(undefined, {
+    style: "currency", currency, ...(whole ? { maximumFractionDigits: 0 } : {}),
   }));
+  const SERIES_LABELS = { complaints_created: "Created", complaints_resolved: "Resolved" };
 
   /* What the page shows and what it last received, per request URL. */
   const state = {
@@ -218,7 +219,7 @@
   const fmt = {
     count: (value) => (value === null || value === undefined ? "–" : numberFormat.format(value)),
     percent: (value) => (value === null || value === undefined ? "–" : `${percentFormat.format(value)} %`),
-    money: (value, currency) => (value === null || value === undefined ? "–" : moneyFormat(currency).format(Number(value))),
+    money: (value, currency) => (value === null || value === undefined ? "–" : moneyFormat(currency, false).format(Number(value))),
   };
 
   function dateTimeFormat(options) {
@@ -362,7 +363,7 @@
       const labels = s.buckets.map((bucket) => bucketLabel(bucket, s.interval));
       const datasets = [];
       spec.metrics.forEach((metric, index) => {
-        const name = metric.replace(/_/g, " ");
+        const name = SERIES_LABELS[metric] || metric.replace(/_/g, " ");
         const toNumber = (value) => (value === null ? null : Number(value));
         datasets.push({
           label: spec.metrics.length > 1 ? name : "This window", data: s.series[metric].map(toNumber),
@@ -380,7 +381,8 @@
         }
       });
       const currency = state.metrics.revenue ? state.metrics.revenue.currency : "USD";
-      const tickFormat = spec.kind === "money" ? (v) => fmt.money(v, currency) : (v) => numberFormat.format(v);
+      const tickFormat = spec.kind === "money" ? (v) => moneyFormat(currency, true).format(v)
+        : (v) => numberFormat.format(v);
       const summary = `${spec.title}: ${s.buckets.length} ${s.interval} buckets` +
         (s.previous ? ", with the comparison window dashed" : "");
       let entry = charts[spec.key];
@@ -401,7 +403,7 @@
               y: { beginAtZero: true, ticks: { callback: tickFormat }, suggestedMax: spec.kind === "percent" ? 100 : undefined },
               x: { ticks: { maxRotation: 0, autoSkip: true, autoSkipPadding: 12 } },
             },
-            plugins: { legend: { position: "bottom", labels: { boxWidth: 18 } } },
+            plugins: { legend: { position: "bottom", labels: { usePointStyle: true, pointStyle: "line" } } },
           },
         });
         entry = charts[spec.key] = { chart, figure, canvas, csv };
