@@ -151,6 +151,9 @@ SPECTACULAR_SETTINGS = {
     "ENUM_NAME_OVERRIDES": {
         "PeriodEnum": "ops_metrics.constants.Period",
         "MetricGroupEnum": "ops_metrics.constants.MetricGroup",
+        "ReportedPeriodEnum": "ops_metrics.constants.ReportedPeriod",
+        "SeriesMetricEnum": "ops_metrics.constants.SeriesMetric",
+        "IntervalEnum": "ops_metrics.constants.Interval",
     },
     "PREPROCESSING_HOOKS": ["ops_metrics.schema.drop_optional_trailing_slash"],
 }

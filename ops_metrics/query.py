@@ -164,9 +164,13 @@ def _custom_interval(custom: CustomRange) -> str:
 
 
 def _metrics(value: str, valid: list[str]) -> tuple[str, ...]:
-    names = {name.strip() for name in value.split(",")} - {""}
+    """A subset: unlike `include`, which predates it, empty pieces and repeated names are refused."""
+    listed = [name.strip() for name in value.split(",")]
+    names = set(listed) - {""}
     if not names:
         raise InvalidQuery("metrics", f"`metrics` must name at least one of: {', '.join(valid)}.", valid)
+    if "" in listed or len(names) < len(listed):
+        raise InvalidQuery("metrics", "`metrics` must list each metric once, with no empty names.", valid)
     unknown = sorted(names - set(valid))
     if unknown:
         raise InvalidQuery(

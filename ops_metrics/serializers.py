@@ -11,27 +11,38 @@ from ops_metrics.constants import (
     ADMIN_ONLY_SERIES,
     ALL_GROUPS,
     ALL_SERIES,
+    CUSTOM_PERIOD,
     Interval,
     MetricGroup,
     Period,
     ReportedPeriod,
     SeriesMetric,
 )
-from ops_metrics.query import BOOLEANS, RANGE_FORMATS, InvalidQuery, parse_metrics_query, parse_series_query
+from ops_metrics.query import (
+    BOOLEANS,
+    RANGE_FORMATS,
+    InvalidQuery,
+    parse_metrics_query,
+    parse_range,
+    parse_series_query,
+)
 
 # Sums of 12-digit booking amounts can outgrow 12 digits; quantizing must never fail on output.
 MONEY = {"max_digits": 20, "decimal_places": 2, "coerce_to_string": True}
 
 
 class MetricsQuerySerializer(serializers.Serializer):
-    """Validates the raw `period` and `include` query parameters (rules live in `ops_metrics.query`)."""
+    """Validates the raw `period`, `start`/`end` and `include` query parameters (rules live in `ops_metrics.query`)."""
 
     def to_internal_value(self, data) -> dict:
         try:
-            period, groups = parse_metrics_query(period=data.getlist("period"), include=data.getlist("include"))
+            custom = parse_range(period=data.getlist("period"), start=data.getlist("start"), end=data.getlist("end"))
+            period, groups = parse_metrics_query(
+                period=[] if custom else data.getlist("period"), include=data.getlist("include")
+            )
         except InvalidQuery as exc:
             raise serializers.ValidationError({exc.param: [exc.message]}) from exc
-        return {"period": period, "groups": groups}
+        return {"period": CUSTOM_PERIOD if custom else period, "custom": custom, "groups": groups}
 
 
 class OffsetDateTimeField(serializers.DateTimeField):
@@ -102,7 +113,8 @@ class Comparison(serializers.Serializer):
     """The windows growth rates compare: the current stretch and the same stretch of the previous unit."""
 
     current = BoundedWindow(help_text="The current window (the period's own; the month for `all`).")
-    previous = BoundedWindow(help_text="The same stretch of the previous day, week or month.")
+    previous = BoundedWindow(help_text="The same stretch of the previous day, week or month; for a custom range, "
+                             "the same number of local days (dates) or the same duration (timestamps) before it.")
 
 
 class BookingsMetrics(serializers.Serializer):
@@ -205,7 +217,9 @@ class RealtimeMetrics(serializers.Serializer):
 class DashboardMetricsResponse(serializers.Serializer):
     """The dashboard metrics; only the groups asked for (and permitted) are present."""
 
-    period = serializers.ChoiceField(choices=Period.choices, help_text="The period the figures cover.")
+    period = serializers.ChoiceField(
+        choices=ReportedPeriod.choices, help_text="The period the figures cover (`custom` for a start/end range)."
+    )
     timezone = serializers.CharField(help_text="IANA name of the business timezone days are counted in.")
     window = WindowSerializer(help_text="The period's window.")
     comparison = Comparison(help_text="The windows growth rates compare.")
@@ -227,6 +241,8 @@ class QueryErrors(serializers.Serializer):
 
     period = serializers.ListField(child=serializers.CharField(), required=False, help_text="Errors in `period`.")
     include = serializers.ListField(child=serializers.CharField(), required=False, help_text="Errors in `include`.")
+    start = serializers.ListField(child=serializers.CharField(), required=False, help_text="Errors in `start`.")
+    end = serializers.ListField(child=serializers.CharField(), required=False, help_text="Errors in `end`.")
 
 
 class ValidQueryValues(serializers.Serializer):
@@ -237,9 +253,13 @@ class ValidQueryValues(serializers.Serializer):
         child=serializers.ChoiceField(choices=MetricGroup.choices),
         help_text="Valid groups (comma-separated, any non-empty subset).",
     )
+    start = serializers.ListField(child=serializers.CharField(), help_text="Accepted formats of `start`.")
+    end = serializers.ListField(child=serializers.CharField(), help_text="Accepted formats of `end`.")
 
 
-VALID_QUERY_VALUES = {"period": Period.values, "include": list(ALL_GROUPS)}
+VALID_QUERY_VALUES = {
+    "period": Period.values, "include": list(ALL_GROUPS), "start": RANGE_FORMATS, "end": RANGE_FORMATS,
+}
 
 
 class QueryErrorResponse(serializers.Serializer):
@@ -301,6 +321,7 @@ class SeriesValues(serializers.Serializer):
 class PreviousSeries(serializers.Serializer):
     """The comparison window cut into buckets the same way (position i compares with the current position i)."""
 
+    window = BoundedWindow(help_text="The previous window (its end bounds the last previous bucket).")
     buckets = serializers.ListField(child=OffsetDateTimeField(), help_text="Bucket starts of the previous window.")
     series = SeriesValues(help_text="The previous window's values per metric.")
 

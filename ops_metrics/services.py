@@ -26,7 +26,7 @@ from ops_metrics.constants import (
 )
 from ops_metrics.metrics import dashboard_metrics
 from ops_metrics.models import OpsAuditLog, OpsConfig
-from ops_metrics.query import InvalidQuery, SeriesQuery
+from ops_metrics.query import CustomRange, InvalidQuery, SeriesQuery
 from ops_metrics.rendering import render_payload
 from ops_metrics.selectors import ops_permissions
 from ops_metrics.timeseries import timeseries
@@ -93,10 +93,18 @@ def source_tables(groups: Collection[str]) -> tuple[str, ...]:
     return tuple(sorted({SourceTable.CONFIG, *(table for group in groups for table in GROUP_TABLES[group])}))
 
 
-def metrics_key(*, generations: dict[str, int], period: str, groups: Sequence[str], local_date: date) -> str:
-    """Cache key of one payload: the generations of the tables read, the period, the exact groups and the local date."""
+def _span(custom: CustomRange | None) -> str:
+    return "" if custom is None else f"{custom.start.isoformat()}/{custom.end.isoformat()}"
+
+
+def metrics_key(
+    *, generations: dict[str, int], period: str, groups: Sequence[str], local_date: date,
+    custom: CustomRange | None = None,
+) -> str:
+    """Cache key of one payload: the generations of the tables read, the period (or range), groups and local date."""
     versions = ",".join(f"{table}={generations[table]}" for table in sorted(generations))
-    return cache.cache_key("metrics", versions, period, ",".join(groups), local_date.isoformat())
+    window = period if custom is None else f"{period}={_span(custom)}"
+    return cache.cache_key("metrics", versions, window, ",".join(groups), local_date.isoformat())
 
 
 def _etag(key: str, payload: dict) -> str:
@@ -138,17 +146,22 @@ def _cached_payload(
     return CachedMetrics(payload=payload, hit=hit, etag=_etag(cache_key, payload))
 
 
-def cached_dashboard_metrics(*, period: str, groups: Sequence[str], now: datetime | None = None) -> CachedMetrics:
-    """The rendered payload for exactly these groups, from the cache or computed once for concurrent misses."""
+def cached_dashboard_metrics(
+    *, period: str, groups: Sequence[str], now: datetime | None = None, custom: CustomRange | None = None
+) -> CachedMetrics:
+    """The rendered payload for exactly these groups, from the cache or computed once for concurrent misses.
+
+    `period` "custom" takes its window from `custom`; InvalidQuery when that range starts after now.
+    """
     now = now or timezone.now()
     groups = canonical_groups(groups)
     return _cached_payload(
         tables=source_tables(groups),
         key=lambda generations, local_date: metrics_key(
-            generations=generations, period=period, groups=groups, local_date=local_date
+            generations=generations, period=period, groups=groups, local_date=local_date, custom=custom
         ),
-        build=lambda config: dashboard_metrics(period=period, groups=groups, config=config, now=now),
-        now=now, what=f"{period}:{','.join(groups)}",
+        build=lambda config: dashboard_metrics(period=period, groups=groups, config=config, now=now, custom=custom),
+        now=now, what=f"{period}{_span(custom)}:{','.join(groups)}",
     )
 
 
@@ -158,9 +171,7 @@ def series_tables(metrics: Collection[str]) -> tuple[str, ...]:
 
 
 def _query_text(query: SeriesQuery) -> str:
-    custom = query.custom
-    span = "" if custom is None else f"{custom.start.isoformat()}/{custom.end.isoformat()}"
-    return f"{query.period}|{span}|{query.interval}|{'compare' if query.compare else 'alone'}"
+    return f"{query.period}|{_span(query.custom)}|{query.interval}|{'compare' if query.compare else 'alone'}"
 
 
 def timeseries_key(*, generations: dict[str, int], query: SeriesQuery, metrics: Sequence[str], local_date: date) -> str:
@@ -207,17 +218,24 @@ def record_audit(
 
 
 def metrics_for_user(
-    *, user: AbstractBaseUser, period: str, groups: Sequence[str], ip_address: str | None
+    *, user: AbstractBaseUser, period: str, groups: Sequence[str], ip_address: str | None,
+    custom: CustomRange | None = None,
 ) -> CachedMetrics:
     """The metrics `user` may see (admin-only groups withheld and listed in `redacted`), audited.
 
-    Withheld groups are never asked of the cache, so a cached payload cannot carry them to this user.
+    Withheld groups are never asked of the cache, so a cached payload cannot carry them to this user. A custom range
+    that cannot be served raises InvalidQuery after writing a view_metrics_denied row.
     """
-    record_audit(user=user, action=AuditAction.VIEW_METRICS, period=period, include=groups, ip_address=ip_address)
+    audit = {"user": user, "period": period, "include": groups, "ip_address": ip_address}
     is_admin = PERM_ADMIN in ops_permissions(user=user)
     allowed = tuple(group for group in groups if is_admin or group not in ADMIN_ONLY_GROUPS)
     redacted = [group for group in groups if group not in allowed]
-    cached = cached_dashboard_metrics(period=period, groups=allowed)
+    try:
+        cached = cached_dashboard_metrics(period=period, groups=allowed, custom=custom)
+    except InvalidQuery:
+        record_audit(action=AuditAction.VIEW_METRICS_DENIED, **audit)
+        raise
+    record_audit(action=AuditAction.VIEW_METRICS, **audit)
     return _with_redacted(cached, redacted)
 
 

@@ -105,17 +105,19 @@ def timeseries(*, query: SeriesQuery, metrics: Collection[str], config: OpsConfi
 
     def cut(positions: range, starts: list[datetime]) -> dict:
         return {
+            "window": {"start": starts[0].astimezone(tz), "end": starts[-1].astimezone(tz)},
             "buckets": [start.astimezone(tz) for start in starts[:-1]],
             "series": {metric: [values[metric][i] for i in positions] for metric in ALL_SERIES if metric in requested},
         }
 
+    current_part = cut(current_positions, current)
     payload = {
         "period": query.period,
         "interval": Interval(query.interval).value,
         "timezone": tz.key,
-        "window": {"start": window.start.astimezone(tz), "end": window.end.astimezone(tz)},
+        "window": current_part.pop("window"),
         "generated_at": windows.now,
-        **cut(current_positions, current),
+        **current_part,
     }
     if previous is not None:
         payload["previous"] = cut(previous_positions, previous)

@@ -20,6 +20,7 @@ from complaints.factories import ComplaintFactory
 from complaints.models import ComplaintPriority, ComplaintStatus
 from ops_metrics.constants import ALL_GROUPS, MetricGroup, Period
 from ops_metrics.models import OpsAuditLog, OpsConfig
+from ops_metrics.query import RANGE_FORMATS
 from staff.factories import StaffFactory, UserFactory
 
 URL = "/api/v1/ops/dashboard/metrics"
@@ -190,7 +191,10 @@ def test_bad_query_is_400_naming_the_parameter_and_the_valid_values(admin_client
     assert body["detail"] == "Invalid query parameters."
     assert list(body["errors"]) == [param]
     assert fragment in body["errors"][param][0]
-    assert body["valid"] == {"period": ["today", "week", "month", "all"], "include": list(ALL_GROUPS)}
+    assert body["valid"] == {
+        "period": ["today", "week", "month", "all"], "include": list(ALL_GROUPS), "start": RANGE_FORMATS,
+        "end": RANGE_FORMATS,
+    }
 
 
 @pytest.mark.parametrize("stored", ["Mars/Olympus_Mons", "", "../etc/passwd"])

@@ -130,8 +130,9 @@ def test_throttled_request_with_an_unreadable_query_records_no_query(admin_clien
         assert admin_client_api.get(URL, {"include": "sla"}).status_code == 200
         assert admin_client_api.get(URL, {"period": "year"}).status_code == 429
 
-    assert rows()[1] == ("ops_admin_user", None, AuditAction.VIEW_METRICS_DENIED, ResourceType.DASHBOARD_METRICS, "", [],
-                         "127.0.0.1")
+    assert rows()[1] == (
+        "ops_admin_user", None, AuditAction.VIEW_METRICS_DENIED, ResourceType.DASHBOARD_METRICS, "", [], "127.0.0.1"
+    )
 
 
 def test_unsupported_method_from_a_permitted_user_leaves_one_denied_row(admin_client_api):
@@ -212,4 +213,6 @@ def test_record_audit_is_one_insert_that_finds_the_staff_record(django_assert_nu
         record_audit(user=user, action=AuditAction.VIEW_METRICS, period="all", include=("sla",), ip_address=None)
 
     assert captured.captured_queries[0]["sql"].startswith("INSERT INTO")
-    assert rows() == [("sam", "Sam Staff", AuditAction.VIEW_METRICS, ResourceType.DASHBOARD_METRICS, "all", ["sla"], None)]
+    assert rows() == [
+        ("sam", "Sam Staff", AuditAction.VIEW_METRICS, ResourceType.DASHBOARD_METRICS, "all", ["sla"], None)
+    ]

@@ -83,11 +83,11 @@ def counting_service(monkeypatch):
     lock = threading.Lock()
     compute = services.dashboard_metrics
 
-    def fake(*, period, groups, config, now):
+    def fake(*, period, groups, config, now, custom=None):
         with lock:
             calls.append((period, tuple(groups)))
         time.sleep(0.3)
-        return compute(period=period, groups=groups, config=config, now=now)
+        return compute(period=period, groups=groups, config=config, now=now, custom=custom)
 
     monkeypatch.setattr("ops_metrics.services.dashboard_metrics", fake)
     return calls

@@ -6,7 +6,7 @@ from drf_spectacular.generators import SchemaGenerator
 
 from bookings.models import BookingStatus
 from complaints.models import ComplaintPriority, ComplaintStatus
-from ops_metrics.constants import ADMIN_ONLY_GROUPS, ALL_GROUPS, Period
+from ops_metrics.constants import ADMIN_ONLY_GROUPS, ALL_GROUPS, ALL_SERIES, Period
 
 PATH = "/api/v1/ops/dashboard/metrics"
 TIMESERIES_PATH = "/api/v1/ops/dashboard/timeseries"
@@ -127,7 +127,8 @@ def test_response_envelope(components):
 
     assert set(response["required"]) == {"period", "timezone", "window", "comparison", "generated_at", "redacted"}
     assert set(ALL_GROUPS) <= set(response["properties"])
-    assert _ref(response["properties"]["period"]) == "PeriodEnum"
+    assert _ref(response["properties"]["period"]) == "ReportedPeriodEnum"
+    assert components["ReportedPeriodEnum"]["enum"] == [*Period.values, "custom"]
     assert components["PeriodEnum"]["enum"] == Period.values
     assert components["RedactedEnum"]["enum"] == list(ADMIN_ONLY_GROUPS)
     assert response["properties"]["generated_at"]["format"] == "date-time"
@@ -137,7 +138,7 @@ def test_error_component(components):
     error = components["QueryErrorResponse"]
 
     assert set(error["required"]) == {"detail", "errors", "valid"}
-    assert set(components["QueryErrors"]["properties"]) == {"period", "include"}
+    assert set(components["QueryErrors"]["properties"]) == {"period", "include", "start", "end"}
     assert components["MetricGroupEnum"]["enum"] == list(ALL_GROUPS)
 
 
@@ -157,3 +158,24 @@ def test_docs_load_their_assets_from_the_sidecar_not_a_cdn(client):
     assert "/static/drf_spectacular_sidecar/swagger-ui-dist/" in swagger
     assert "/static/drf_spectacular_sidecar/redoc/" in redoc
     assert "cdn.jsdelivr.net" not in swagger + redoc
+
+
+def test_timeseries_operation(schema, components):
+    operation = schema["paths"][TIMESERIES_PATH]["get"]
+    parameters = {p["name"]: p for p in operation["parameters"]}
+
+    assert set(parameters) == {"metrics", "period", "start", "end", "interval", "compare", "format", "If-None-Match"}
+    assert parameters["metrics"]["schema"]["items"]["enum"] == list(ALL_SERIES)
+    assert set(parameters["interval"]["schema"]["enum"]) == {"hour", "day", "week", "month"}
+    assert set(operation["responses"]) == {"200", "304", "400", "401", "403", "429"}
+    ok = operation["responses"]["200"]["content"]
+    assert _ref(ok["application/json"]["schema"]) == "TimeseriesResponse"
+    assert ok["text/csv"]["schema"]["type"] == "string"
+    error = operation["responses"]["400"]["content"]["application/json"]["schema"]
+    assert _ref(error) == "TimeseriesQueryErrorResponse"
+    series = components["SeriesValues"]["properties"]
+    assert list(series) == list(ALL_SERIES)
+    assert series["sla_compliance_rate"]["items"]["nullable"] is True
+    assert set(components["TimeseriesResponse"]["required"]) == {
+        "period", "interval", "timezone", "window", "generated_at", "buckets", "series", "redacted"
+    }

@@ -102,6 +102,7 @@ def test_week_compare_has_its_own_buckets(week_data):
     payload = series(period="week", compare="true", metrics=["bookings_created", "revenue"])
 
     assert payload["previous"] == {
+        "window": {"start": "2026-11-09T00:00:00+01:00", "end": "2026-11-11T14:30:00+01:00"},
         "buckets": ["2026-11-09T00:00:00+01:00", "2026-11-10T00:00:00+01:00", "2026-11-11T00:00:00+01:00"],
         "series": {"bookings_created": [0, 1, 0], "revenue": ["0.00", "5.00", "0.00"]},
     }
@@ -235,3 +236,13 @@ def test_a_custom_range_starting_after_now_names_start(berlin):
     with pytest.raises(InvalidQuery) as excinfo:
         series(start="2026-11-19", end="2026-11-20")
     assert excinfo.value.param == "start"
+
+
+def test_one_bucket_rates_and_averages_equal_the_metrics_figures(week_data):
+    payload = series(period="week", interval="week")
+    sla = render_payload(dashboard_metrics(period="week", groups=["sla"], config=OpsConfig.load(), now=NOW))["sla"]
+
+    assert len(payload["buckets"]) == 1
+    assert payload["series"]["sla_compliance_rate"] == [sla["compliance_rate"]] == [50.0]
+    assert payload["series"]["avg_response_hours"] == [sla["avg_response_hours"]] == [2.0]
+    assert payload["series"]["avg_resolution_hours"] == [sla["avg_resolution_hours"]] == [24.0]
