@@ -67,7 +67,8 @@ def data():
     ComplaintFactory(priority=ComplaintPriority.HIGH, created_at=now - timedelta(minutes=30),
                      response_due_at=now + timedelta(minutes=20), resolution_due_at=now + timedelta(hours=3))
     ComplaintFactory(priority=ComplaintPriority.LOW, status=ComplaintStatus.RESOLVED,
-                     created_at=now - timedelta(minutes=50), first_response_at=now - timedelta(minutes=40), resolved_at=now - timedelta(minutes=10))
+                     created_at=now - timedelta(minutes=50), first_response_at=now - timedelta(minutes=40),
+                     resolved_at=now - timedelta(minutes=10))
 
 
 def log_in(browser, live_server, user) -> Client:
@@ -95,8 +96,10 @@ def open_dashboard(browser, live_server, query: str = "") -> None:
 
 def choose_period(browser, period: str) -> None:
     """Click the period's button (its label: the radio input inside is transparent)."""
+    renders = int(browser.find_element("id", "main").get_attribute("data-renders"))
     browser.find_element("xpath", f"//input[@name='period'][@value='{period}']/parent::label").click()
-    wait_for(browser, f"document.getElementById('main').dataset.period === '{period}'", f"{period} was not shown")
+    wait_for(browser, f"document.getElementById('main').dataset.period === '{period}' && "
+             f"Number(document.getElementById('main').dataset.renders) > {renders}", f"{period} was not shown")
 
 
 def refresh(browser) -> None:
@@ -160,6 +163,8 @@ def test_admin_sees_every_card_equal_to_the_api_and_charts_with_the_comparison(b
     csv = urlsplit(browser.find_element("css selector", "#chart-revenue a.csv").get_attribute("href"))
     assert csv.path == TIMESERIES
     assert parse_qs(csv.query) == {"period": ["week"], "compare": ["true"], "metrics": ["revenue"], "format": ["csv"]}
+    download = client.get(f"{csv.path}?{csv.query}")
+    assert download.status_code == 200 and download["Content-Type"].startswith("text/csv")
     if SCREENSHOTS:
         Path(SCREENSHOTS).mkdir(parents=True, exist_ok=True)
         browser.save_screenshot(str(Path(SCREENSHOTS) / "dashboard-admin.png"))
@@ -178,6 +183,19 @@ def test_switching_periods_asks_the_api_again(browser, live_server, admin_user, 
     assert shown["revenue"][0] == api["revenue"]["total"]
     assert chart_points(browser, "bookings")[0] == len(series["buckets"])  # hours of today so far
     assert browser.current_url.endswith("/ops/?period=today")
+
+    today = timezone.localdate()
+    custom = {"start": (today - timedelta(days=9)).isoformat(), "end": (today + timedelta(days=1)).isoformat()}
+    browser.execute_script("window.opsDashboard.setQuery(arguments[0]);", custom)
+    wait_for(browser, "document.getElementById('main').dataset.timeseriesStatus === '200' && "
+             "!document.getElementById('banner').dataset.kind && location.search.includes('start=')", "no custom range")
+    custom_series = client.get(TIMESERIES, {**custom, "compare": "true"}).json()
+    wait_for(browser, f"Chart.getChart(document.getElementById('chart-bookings-canvas')).data.datasets[0].data.length"
+             f" === {len(custom_series['buckets'])}", "the custom range was not charted")
+    assert len(custom_series["buckets"]) == 10  # local days, the last one partial
+    custom_api = client.get(METRICS, custom).json()
+    assert custom_api["period"] == "custom"
+    assert cards(browser)["bookings"][0] == as_text(custom_api["bookings"]["total"])
 
     choose_period(browser, "all")
 

@@ -423,7 +423,12 @@
   function render() {
     const m = state.metrics;
     document.getElementById("timezone").textContent = m.timezone;
-    document.getElementById("window-label").textContent = describeWindow();
+    let label = describeWindow();
+    if (state.query.start && m.period !== "custom") {
+      // An API without custom ranges on /metrics answers its default period: say which window the cards show.
+      label += " – the cards show this window; the charts show the custom range";
+    }
+    document.getElementById("window-label").textContent = label;
     renderCards();
     renderTables();
     renderCharts();
