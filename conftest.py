@@ -1,4 +1,5 @@
-"""Shared fixtures: clean caches, a frozen clock, the config row, users and API clients per role."""
+"""Shared fixtures: clean caches, a frozen clock, the config row, users and API clients per role; browser tests need Chromium."""
+import os
 from collections.abc import Callable
 from datetime import UTC, datetime
 
@@ -112,3 +113,34 @@ def plain_client_api(plain_user) -> APIClient:
 def anonymous_client_api() -> APIClient:
     """A client with no credentials."""
     return APIClient()
+
+
+CHROMIUM = "/usr/bin/chromium"
+CHROMEDRIVER = "/usr/bin/chromedriver"
+BROWSER_SKIP = (
+    f"browser tests skipped: {CHROMIUM} or {CHROMEDRIVER} not found; "
+    "install them with `apt-get install -y chromium chromium-driver`"
+)
+
+_BROWSER_SKIPPED = pytest.StashKey[int]()
+
+
+def _browser_available() -> bool:
+    return os.access(CHROMIUM, os.X_OK) and os.access(CHROMEDRIVER, os.X_OK)
+
+
+def pytest_collection_modifyitems(config, items) -> None:
+    """Without Debian's chromium and chromium-driver, leave out the `browser` tests (one line says so)."""
+    if _browser_available():
+        return
+    browser = [item for item in items if item.get_closest_marker("browser")]
+    if browser:
+        config.hook.pytest_deselected(items=browser)
+        items[:] = [item for item in items if not item.get_closest_marker("browser")]
+        config.stash[_BROWSER_SKIPPED] = len(browser)
+
+
+def pytest_terminal_summary(terminalreporter, exitstatus, config) -> None:
+    skipped = config.stash.get(_BROWSER_SKIPPED, 0)
+    if skipped:
+        terminalreporter.write_line(f"{skipped} {BROWSER_SKIP}", yellow=True, bold=True)
