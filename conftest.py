@@ -1,11 +1,19 @@
-"""Shared fixtures: a clean cache per test, users and API clients per role."""
+"""Shared fixtures: clean caches, a frozen clock, the config row, users and API clients per role; browser tests need Chromium."""
+import os
+from collections.abc import Callable
+from datetime import UTC, datetime
+
 import pytest
+import time_machine
 from django.contrib.auth.models import Group
 from django.core.cache import caches
 from rest_framework.authtoken.models import Token
 from rest_framework.test import APIClient
 
+from ops_metrics.cache import discard_pending_invalidations
+from ops_metrics.cache_access import forget_unreachable
 from ops_metrics.constants import ADMINS_GROUP, READERS_GROUP
+from ops_metrics.models import OpsConfig
 from staff.factories import UserFactory
 
 
@@ -17,12 +25,39 @@ def _fast_password_hashing(settings):
 
 @pytest.fixture(autouse=True)
 def _clean_caches():
-    """Every test starts with empty caches (the test Redis database is flushed)."""
+    """Every test starts with empty caches (the test Redis database is flushed) that are taken to be reachable."""
+    forget_unreachable()
+    discard_pending_invalidations()
     for cache in caches.all():
         cache.clear()
     yield
+    forget_unreachable()
+    discard_pending_invalidations()
     for cache in caches.all():
         cache.clear()
+
+
+FROZEN_NOW = datetime(2026, 11, 26, 10, 30, tzinfo=UTC)  # a Thursday
+
+
+@pytest.fixture
+def frozen():
+    """The clock stopped at Thursday 2026-11-26 10:30 UTC."""
+    with time_machine.travel(FROZEN_NOW, tick=False):
+        yield FROZEN_NOW
+
+
+@pytest.fixture
+def configure(db) -> Callable[..., OpsConfig]:
+    """Set fields of the OpsConfig row directly and drop every cached copy (a test transaction never commits)."""
+
+    def update(**fields) -> OpsConfig:
+        config, _ = OpsConfig.objects.update_or_create(pk=OpsConfig.SINGLETON_PK, defaults=fields)
+        for cache in caches.all():
+            cache.clear()
+        return config
+
+    return update
 
 
 def _user_in(group_name: str | None, username: str):
@@ -78,3 +113,34 @@ def plain_client_api(plain_user) -> APIClient:
 def anonymous_client_api() -> APIClient:
     """A client with no credentials."""
     return APIClient()
+
+
+CHROMIUM = "/usr/bin/chromium"
+CHROMEDRIVER = "/usr/bin/chromedriver"
+BROWSER_SKIP = (
+    f"browser tests skipped: {CHROMIUM} or {CHROMEDRIVER} not found; "
+    "install them with `apt-get install -y chromium chromium-driver`"
+)
+
+_BROWSER_SKIPPED = pytest.StashKey[int]()
+
+
+def _browser_available() -> bool:
+    return os.access(CHROMIUM, os.X_OK) and os.access(CHROMEDRIVER, os.X_OK)
+
+
+def pytest_collection_modifyitems(config, items) -> None:
+    """Without Debian's chromium and chromium-driver, leave out the `browser` tests (one line says so)."""
+    if _browser_available():
+        return
+    browser = [item for item in items if item.get_closest_marker("browser")]
+    if browser:
+        config.hook.pytest_deselected(items=browser)
+        items[:] = [item for item in items if not item.get_closest_marker("browser")]
+        config.stash[_BROWSER_SKIPPED] = len(browser)
+
+
+def pytest_terminal_summary(terminalreporter, exitstatus, config) -> None:
+    skipped = config.stash.get(_BROWSER_SKIPPED, 0)
+    if skipped:
+        terminalreporter.write_line(f"{skipped} {BROWSER_SKIP}", yellow=True, bold=True)

@@ -5,7 +5,7 @@ from django.db import connections
 
 from bookings.models import OPEN_STATUSES, REVENUE_STATUSES, WAITING_STATUSES, BookingStatus
 from complaints.models import ACTIVE_STATUSES, UNRESOLVED_STATUSES, ComplaintPriority, ComplaintStatus
-from ops_metrics.selectors import growth_rate, hours, money, percentage
+from ops_metrics.figures import growth_rate, hours, money, percentage
 from ops_metrics.windows import Window, Windows
 
 
@@ -27,7 +27,7 @@ class _Query:
         sql = f"SELECT {', '.join(self.columns)} FROM {table} WHERE {where}"
         with connections[using].cursor() as cursor:
             cursor.execute(sql, self.params + where_params)
-            return dict(zip(self.names, cursor.fetchone()))
+            return dict(zip(self.names, cursor.fetchone(), strict=True))
 
 
 def _in(column: str, window: Window) -> tuple[str, list]:
@@ -105,7 +105,8 @@ def complaints_sql(*, windows: Windows, buffer: timedelta, using: str) -> dict:
     """complaints, SLA and realtime complaint figures in one pass over complaints_complaint."""
     now, until = windows.now, windows.now + buffer
     unresolved = _status_in(UNRESOLVED_STATUSES)
-    breached = f"{unresolved} AND ({_breached('response_due_at', 'first_response_at')} OR {_breached('resolution_due_at', 'resolved_at')})"
+    any_breached = f"{_breached('response_due_at', 'first_response_at')} OR {_breached('resolution_due_at', 'resolved_at')}"
+    breached = f"{unresolved} AND ({any_breached})"
     at_risk = (
         f"{unresolved} AND {_clean()} AND ("
         "(first_response_at IS NULL AND response_due_at >= %(now)s AND response_due_at <= %(until)s) OR "
@@ -118,7 +119,8 @@ def complaints_sql(*, windows: Windows, buffer: timedelta, using: str) -> dict:
             return f"{column} < %(end)s"
         return f"{column} >= %(start)s AND {column} < %(end)s"
 
-    created, resolved, responded = window("created_at", period), window("resolved_at", period), window("first_response_at", period)
+    created, resolved = window("created_at", period), window("resolved_at", period)
+    responded = window("first_response_at", period)
     columns = {f"p_{p}": f"count(*) FILTER (WHERE {created} AND priority = '{p}')" for p in ComplaintPriority.values}
     columns |= {f"s_{s}": f"count(*) FILTER (WHERE {created} AND status = '{s}')" for s in ComplaintStatus.values}
     columns |= {
@@ -152,7 +154,7 @@ def complaints_sql(*, windows: Windows, buffer: timedelta, using: str) -> dict:
     )
     with connections[using].cursor() as cursor:
         cursor.execute(sql, params)
-        r = dict(zip(columns, cursor.fetchone()))
+        r = dict(zip(columns, cursor.fetchone(), strict=True))
     return {
         "complaints": {
             "by_priority": {p: r[f"p_{p}"] for p in ComplaintPriority.values},

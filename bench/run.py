@@ -13,8 +13,8 @@ import statistics
 import subprocess
 import sys
 import time
-from concurrent.futures import ThreadPoolExecutor
 from datetime import UTC, datetime, timedelta
+from functools import partial
 from pathlib import Path
 from zoneinfo import ZoneInfo
 
@@ -69,8 +69,8 @@ class Report:
         self.sections: list[str] = []
 
     def table(self, title: str, headers: list[str], rows: list[list], note: str = "") -> None:
-        widths = [max(len(str(x)) for x in column) for column in zip(headers, *rows)]
-        line = lambda cells: "| " + " | ".join(str(c).ljust(w) for c, w in zip(cells, widths)) + " |"  # noqa: E731
+        widths = [max(len(str(x)) for x in column) for column in zip(headers, *rows, strict=True)]
+        line = lambda cells: "| " + " | ".join(str(c).ljust(w) for c, w in zip(cells, widths, strict=True)) + " |"  # noqa: E731
         text = [f"### {title}", "", line(headers), "|" + "|".join("-" * (w + 2) for w in widths) + "|"]
         text += [line(r) for r in rows]
         if note:
@@ -125,9 +125,10 @@ def seed(*, bookings: int, complaints: int, staff: int, days: int) -> float:
 def cold(period: str, groups=None):
     """The service with no cache in front, as a cache miss computes it."""
     from ops_metrics.constants import ALL_GROUPS
-    from ops_metrics.services import dashboard_metrics
+    from ops_metrics.metrics import dashboard_metrics
+    from ops_metrics.models import OpsConfig
 
-    return dashboard_metrics(period=period, groups=groups or ALL_GROUPS)
+    return dashboard_metrics(period=period, groups=groups or ALL_GROUPS, config=OpsConfig.load(), now=datetime.now(UTC))
 
 
 def count_queries(fn) -> int:
@@ -140,15 +141,14 @@ def count_queries(fn) -> int:
 
 
 def windows_and_config(period: str):
-    from ops_metrics import conf
-    from ops_metrics.config import get_ops_config
+    from ops_metrics import app_settings
+    from ops_metrics.models import OpsConfig
     from ops_metrics.windows import build_windows
 
-    config = get_ops_config()
-    tz = ZoneInfo(config.timezone)
+    config = OpsConfig.load()
     now = datetime.now(UTC)
-    return build_windows(period=period, now=now, tz=tz), timedelta(minutes=config.sla_at_risk_buffer_minutes), \
-        conf.currency(), now
+    windows = build_windows(period=period, now=now, tz=ZoneInfo(config.timezone))
+    return windows, timedelta(minutes=config.sla_at_risk_buffer_minutes), app_settings.currency(), now, config
 
 
 def step_cold(report: Report, args) -> dict[str, float]:
@@ -156,14 +156,14 @@ def step_cold(report: Report, args) -> dict[str, float]:
     from bench.baseline import baseline_metrics
     from bench.naive import naive_metrics
     from ops_metrics.constants import ALL_GROUPS
-    from ops_metrics.services import dashboard_metrics
+    from ops_metrics.metrics import dashboard_metrics
 
     rows, medians = [], {}
     for period in PERIODS:
-        windows, buffer, currency, now = windows_and_config(period)
-        service = lambda: dashboard_metrics(period=period, groups=ALL_GROUPS, now=now)  # noqa: E731
-        baseline = lambda: baseline_metrics(windows=windows, buffer=buffer, currency=currency)  # noqa: E731
-        naive = lambda: naive_metrics(windows=windows, buffer=buffer, currency=currency)  # noqa: E731
+        windows, buffer, currency, now, config = windows_and_config(period)
+        service = partial(dashboard_metrics, period=period, groups=ALL_GROUPS, config=config, now=now)
+        baseline = partial(baseline_metrics, windows=windows, buffer=buffer, currency=currency)
+        naive = partial(naive_metrics, windows=windows, buffer=buffer, currency=currency)
         service_times, payload = timed(service, args.runs)
         baseline_times, expected = timed(baseline, args.runs)
         naive_times, naive_payload = timed(naive, max(1, args.runs // 2))
@@ -185,56 +185,6 @@ def step_cold(report: Report, args) -> dict[str, float]:
         "Query counts include the OpsConfig read only when it is not cached (it is, after the first call).",
     )
     return medians
-
-
-def step_parallel(report: Report, args) -> None:
-    """Per-table aggregates in threads with their own connections, against the sequential service."""
-    from django.db import connections
-
-    from ops_metrics.constants import ALL_GROUPS
-    from ops_metrics.selectors import booking_metrics, complaint_metrics, staff_workload
-
-    rows = []
-    for period in PERIODS:
-        windows, buffer, _, now = windows_and_config(period)
-        groups = frozenset(ALL_GROUPS)
-
-        def sequential():
-            return (booking_metrics(windows=windows, groups=groups, using="default"),
-                    complaint_metrics(windows=windows, groups=groups, at_risk_buffer=buffer, using="default"),
-                    staff_workload(using="default"))
-
-        def in_thread(fn):
-            def run():
-                try:
-                    return fn()
-                finally:
-                    connections.close_all()
-            return run
-
-        pool = ThreadPoolExecutor(max_workers=3)
-
-        def parallel():
-            futures = [
-                pool.submit(in_thread(lambda: booking_metrics(windows=windows, groups=groups, using="default"))),
-                pool.submit(in_thread(lambda: complaint_metrics(
-                    windows=windows, groups=groups, at_risk_buffer=buffer, using="default"))),
-                pool.submit(in_thread(lambda: staff_workload(using="default"))),
-            ]
-            return tuple(f.result() for f in futures)
-
-        seq_times, seq = timed(sequential, args.runs)
-        par_times, par = timed(parallel, args.runs)
-        pool.shutdown()
-        assert seq == par
-        s, p = statistics.median(seq_times), statistics.median(par_times)
-        rows.append([period, ms(s), ms(p), f"{s / p:.2f}×"])
-    report.table(
-        "Parallel per-table aggregates (threads, own connections, connection set-up included) vs sequential",
-        ["period", "sequential ms", "parallel ms", "speed-up"], rows,
-        "Threads each open (and close) their own connection, so the three queries see three snapshots: a write "
-        "committing between them can make bookings and complaints figures disagree by that write.",
-    )
 
 
 def free_port() -> int:
@@ -350,7 +300,7 @@ def step_scaling(report: Report, args) -> None:
         loaded = seed(bookings=size, complaints=complaints, staff=args.staff, days=days)
         row = [f"{size:,}", f"{complaints:,}", days, f"{loaded:.1f}" if loaded else "(kept)"]
         for period in ("all", "month"):
-            times, _ = timed(lambda: cold(period), args.runs)
+            times, _ = timed(partial(cold, period), args.runs)
             row.append(ms(statistics.median(times)))
         for key in ("same span", "growing history") if mode == "both" else (mode,):
             results.setdefault(key, []).append(row)
@@ -383,7 +333,6 @@ def main() -> None:
     if loaded:
         print(f"loaded main data set in {loaded:.1f}s")
     step_cold(report, args)
-    step_parallel(report, args)
     step_hit_queries(report)
     step_warm(report, args)
     with connection.cursor() as cursor:

@@ -1,9 +1,14 @@
-"""Project URLs plus the bare comparison view."""
+"""Project URLs plus the comparison views the warm path is measured against."""
 from django.core.cache import cache
 from django.http import HttpResponse
 from django.urls import path
+from rest_framework.authentication import TokenAuthentication
+from rest_framework.permissions import IsAuthenticated
+from rest_framework.views import APIView
 
 from config.urls import urlpatterns as project_urlpatterns
+from ops_metrics.constants import AuditAction
+from ops_metrics.services import record_audit
 
 BARE_CACHE_KEY = "bench:bare-body"
 
@@ -13,4 +18,15 @@ def bare_view(request):
     return HttpResponse(cache.get(BARE_CACHE_KEY), content_type="application/json")
 
 
-urlpatterns = [path("bench/bare", bare_view), *project_urlpatterns]
+class FloorView(APIView):
+    """The floor a cache hit can reach under SPEC §6: DRF, token authentication, one audit INSERT, cached bytes."""
+
+    authentication_classes = [TokenAuthentication]
+    permission_classes = [IsAuthenticated]
+
+    def get(self, request):
+        record_audit(user=request.user, action=AuditAction.VIEW_METRICS, period="month", include=[], ip_address=None)
+        return HttpResponse(cache.get(BARE_CACHE_KEY), content_type="application/json")
+
+
+urlpatterns = [path("bench/bare", bare_view), path("bench/floor", FloorView.as_view()), *project_urlpatterns]

@@ -107,6 +107,11 @@ class Complaint(models.Model):
     def __str__(self) -> str:
         return self.subject
 
+    def save(self, *args, **kwargs) -> None:
+        if self._state.adding:
+            self.fill_due_times()
+        super().save(*args, **kwargs)
+
     def fill_due_times(self) -> None:
         """Set whichever due times were not given, from the SLA policy of the complaint's priority."""
         if self.response_due_at is not None and self.resolution_due_at is not None:
@@ -117,8 +122,3 @@ class Complaint(models.Model):
             self.response_due_at = response_due
         if self.resolution_due_at is None:
             self.resolution_due_at = resolution_due
-
-    def save(self, *args, **kwargs) -> None:
-        if self._state.adding:
-            self.fill_due_times()
-        super().save(*args, **kwargs)

@@ -41,7 +41,7 @@ class SlaStateExpression(Expression):
 
     def as_sql(self, compiler, connection) -> tuple[str, list]:
         sql = [compiler.compile(column)[0] for column in self.columns]  # plain column references, no parameters
-        targets = list(zip(sql[::2], sql[1::2]))
+        targets = list(zip(sql[::2], sql[1::2], strict=True))
         field = self.columns[0].output_field
         now, until = (field.get_db_prep_value(value, connection) for value in (self.now, self.until))
         breached = " OR ".join(

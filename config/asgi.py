@@ -1,7 +1,11 @@
-"""ASGI entry point."""
+"""ASGI entry point; connections of the web server get the request statement and lock timeouts."""
 import os
 
 from django.core.asgi import get_asgi_application
 
+from config.database import apply_request_timeouts
+
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "config.settings")
 application = get_asgi_application()
+
+apply_request_timeouts()

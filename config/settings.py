@@ -1,8 +1,11 @@
 """Settings read from the environment, with an embedded default (SQLite, local-memory cache)."""
+from datetime import timedelta
 from pathlib import Path
 
 import environ
 from django.core.exceptions import ImproperlyConfigured
+
+from config.logs import build_logging
 
 BASE_DIR = Path(__file__).resolve().parent.parent
 
@@ -23,6 +26,20 @@ if not SECRET_KEY:
     SECRET_KEY = "django-insecure-development-only"
 ALLOWED_HOSTS = env("ALLOWED_HOSTS")
 
+# HTTPS, usually terminated by a proxy in front of gunicorn (see README, Deploying). Only trust
+# X-Forwarded-Proto when that proxy always sets it (and strips the client's).
+if env.bool("TRUST_X_FORWARDED_PROTO", default=False):
+    SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
+CSRF_TRUSTED_ORIGINS = env.list("CSRF_TRUSTED_ORIGINS", default=[])
+SECURE_SSL_REDIRECT = env.bool("SECURE_SSL_REDIRECT", default=False)
+# Probes and scrapers may talk plain HTTP to the server directly.
+SECURE_REDIRECT_EXEMPT = [r"^healthz$", r"^readyz$", r"^metrics/prometheus$"]
+SECURE_HSTS_SECONDS = env.int("SECURE_HSTS_SECONDS", default=0)
+SECURE_HSTS_INCLUDE_SUBDOMAINS = env.bool("SECURE_HSTS_INCLUDE_SUBDOMAINS", default=False)
+SECURE_HSTS_PRELOAD = env.bool("SECURE_HSTS_PRELOAD", default=False)
+SESSION_COOKIE_SECURE = env.bool("SESSION_COOKIE_SECURE", default=False)
+CSRF_COOKIE_SECURE = env.bool("CSRF_COOKIE_SECURE", default=False)
+
 INSTALLED_APPS = [
     "django.contrib.admin",
     "django.contrib.auth",
@@ -35,6 +52,9 @@ INSTALLED_APPS = [
     "rest_framework.authtoken",
     "drf_spectacular",
     "drf_spectacular_sidecar",
+    "axes",
+    "health_check",
+    "django_prometheus",
     "staff",
     "bookings",
     "complaints",
@@ -42,7 +62,10 @@ INSTALLED_APPS = [
 ]
 
 MIDDLEWARE = [
+    "django_prometheus.middleware.PrometheusBeforeMiddleware",
+    "config.logs.RequestLogMiddleware",
     "django.middleware.security.SecurityMiddleware",
+    "config.errors.DatabaseUnavailableMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.common.CommonMiddleware",
@@ -50,6 +73,9 @@ MIDDLEWARE = [
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
+    # Last, as django-axes requires: turns a lockout flagged during the request into its response.
+    "axes.middleware.AxesMiddleware",
+    "django_prometheus.middleware.PrometheusAfterMiddleware",
 ]
 
 ROOT_URLCONF = "config.urls"
@@ -57,7 +83,8 @@ ROOT_URLCONF = "config.urls"
 TEMPLATES = [
     {
         "BACKEND": "django.template.backends.django.DjangoTemplates",
-        "DIRS": [],
+        # Project overrides: the browsable API and the admin index link to the dashboard page.
+        "DIRS": [BASE_DIR / "config" / "templates"],
         "APP_DIRS": True,
         "OPTIONS": {
             "context_processors": [
@@ -73,12 +100,23 @@ WSGI_APPLICATION = "config.wsgi.application"
 ASGI_APPLICATION = "config.asgi.application"
 
 DATABASES = {"default": env.db("DATABASE_URL", default=f"sqlite:///{BASE_DIR / 'db.sqlite3'}")}
-if DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql":
-    DATABASES["default"].setdefault("CONN_MAX_AGE", env.int("CONN_MAX_AGE", default=60))
-    DATABASES["default"]["CONN_HEALTH_CHECKS"] = True
 # A read replica for the metrics queries: set REPLICA_DATABASE_URL and OPS_METRICS_DATABASE=replica.
 if env("REPLICA_DATABASE_URL", default=""):
     DATABASES["replica"] = env.db("REPLICA_DATABASE_URL")
+for _database in DATABASES.values():
+    if _database["ENGINE"] == "django.db.backends.postgresql":
+        _database.setdefault("CONN_MAX_AGE", env.int("CONN_MAX_AGE", default=60))
+        _database["CONN_HEALTH_CHECKS"] = True
+        # Django's backend with query, error and connection counters for /metrics/prometheus.
+        _database["ENGINE"] = "django_prometheus.db.backends.postgresql"
+        _database.setdefault("OPTIONS", {}).setdefault("connect_timeout", env.int("DB_CONNECT_TIMEOUT", default=3))
+# Applied by the web entry points only (config.database.apply_request_timeouts), never to management commands.
+DATABASE_REQUEST_TIMEOUTS = {
+    "statement_timeout_ms": env.int("DB_STATEMENT_TIMEOUT_MS", default=5000),
+    "lock_timeout_ms": env.int("DB_LOCK_TIMEOUT_MS", default=3000),
+}
+# Seconds clients are told to wait (Retry-After) when the database is unavailable or timed out.
+DATABASE_UNAVAILABLE_RETRY_AFTER = env.int("DB_UNAVAILABLE_RETRY_AFTER", default=5)
 
 REDIS_URL = env("REDIS_URL")
 if REDIS_URL:
@@ -109,6 +147,18 @@ AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.NumericPasswordValidator"},
 ]
 
+# Login protection (django-axes) on /admin/login/ and /api-auth/login/ (config.auth.login_protected): after
+# LOGIN_FAILURE_LIMIT failures for one username, or from one client address, logins are refused (429) until
+# LOGIN_COOLOFF_MINUTES pass without a new failure; a success clears the count. Attempts are listed in admin.
+AXES_FAILURE_LIMIT = env.int("LOGIN_FAILURE_LIMIT", default=5)
+AXES_COOLOFF_TIME = timedelta(minutes=env.float("LOGIN_COOLOFF_MINUTES", default=15))
+AXES_LOCKOUT_PARAMETERS = env.list("LOGIN_LOCKOUT_PARAMETERS", default=["username", "ip_address"])
+AXES_RESET_ON_SUCCESS = True
+AXES_ENABLE_ACCESS_FAILURE_LOG = True
+AXES_CLIENT_IP_CALLABLE = "config.auth.client_ip"
+# axes.W003 asks for axes' authentication backend; the login views are wrapped instead (config/auth.py says why).
+SILENCED_SYSTEM_CHECKS = ["axes.W003"]
+
 LANGUAGE_CODE = "en-us"
 TIME_ZONE = env("TIME_ZONE")
 USE_I18N = True
@@ -122,7 +172,7 @@ STORAGES = {
 }
 
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
-LOGIN_REDIRECT_URL = "/api/v1/ops/dashboard/metrics"
+LOGIN_REDIRECT_URL = "/ops/"
 
 REST_FRAMEWORK = {
     "DEFAULT_AUTHENTICATION_CLASSES": [
@@ -150,9 +200,16 @@ SPECTACULAR_SETTINGS = {
     "ENUM_NAME_OVERRIDES": {
         "PeriodEnum": "ops_metrics.constants.Period",
         "MetricGroupEnum": "ops_metrics.constants.MetricGroup",
+        "ReportedPeriodEnum": "ops_metrics.constants.ReportedPeriod",
+        "SeriesMetricEnum": "ops_metrics.constants.SeriesMetric",
+        "IntervalEnum": "ops_metrics.constants.Interval",
     },
     "PREPROCESSING_HOOKS": ["ops_metrics.schema.drop_optional_trailing_slash"],
 }
+
+# /metrics/prometheus: off (404) unless a bearer token and/or allowed client networks (CIDR) are set.
+PROMETHEUS_TOKEN = env.str("PROMETHEUS_TOKEN", default="")
+PROMETHEUS_ALLOWED_NETWORKS = env.list("PROMETHEUS_ALLOWED_NETWORKS", default=[])
 
 OPS_METRICS_CURRENCY = env("OPS_METRICS_CURRENCY")
 # auto (rollup on PostgreSQL while the summaries are current, scan otherwise), scan or rollup.
@@ -160,9 +217,6 @@ OPS_METRICS_ENGINE = env("OPS_METRICS_ENGINE", default="auto")
 OPS_METRICS_DATABASE = env("OPS_METRICS_DATABASE", default="default")
 OPS_METRICS_TRUST_X_FORWARDED_FOR = env.bool("OPS_METRICS_TRUST_X_FORWARDED_FOR", default=False)
 
-LOGGING = {
-    "version": 1,
-    "disable_existing_loggers": False,
-    "handlers": {"console": {"class": "logging.StreamHandler"}},
-    "root": {"handlers": ["console"], "level": env("LOG_LEVEL", default="WARNING")},
-}
+LOGGING = build_logging(
+    log_format=env.str("LOG_FORMAT", default="text"), level=env.str("LOG_LEVEL", default="WARNING")
+)

@@ -1,14 +1,29 @@
-"""Project URLs: admin, login for the browsable API, the ops API and its schema."""
+"""Project URLs: admin, login for the browsable API, the ops API and its schema, the dashboard page, probes."""
 from django.contrib import admin
+from django.contrib.auth.views import LoginView
 from django.urls import include, path
 from django.views.generic import RedirectView
 from drf_spectacular.views import SpectacularAPIView, SpectacularRedocView, SpectacularSwaggerView
 
+from config.auth import login_protected
+from config.health import ReadinessView, healthz
+from config.observability import prometheus_metrics
+from ops_metrics.pages import dashboard_page
+
+handler500 = "config.errors.server_error"
+
 urlpatterns = [
-    path("", RedirectView.as_view(url="/api/v1/ops/dashboard/metrics", permanent=False)),
+    path("", RedirectView.as_view(url="/ops/", permanent=False)),
+    path("healthz", healthz, name="healthz"),
+    path("readyz", ReadinessView.as_view(), name="readyz"),
+    path("metrics/prometheus", prometheus_metrics, name="prometheus-metrics"),
+    # The two login pages, ahead of the URL sets that also define them, guarded against password guessing.
+    path("admin/login/", login_protected(admin.site.login)),
+    path("api-auth/login/", login_protected(LoginView.as_view(template_name="rest_framework/login.html"))),
     path("admin/", admin.site.urls),
     path("api-auth/", include("rest_framework.urls")),
     path("api/v1/ops/", include("ops_metrics.urls")),
+    path("ops/", dashboard_page, name="ops-dashboard-page"),
     path("api/v1/schema/", SpectacularAPIView.as_view(), name="schema"),
     path("api/v1/schema/swagger-ui/", SpectacularSwaggerView.as_view(url_name="schema"), name="swagger-ui"),
     path("api/v1/schema/redoc/", SpectacularRedocView.as_view(url_name="schema"), name="redoc"),

@@ -11,6 +11,7 @@ class OpsMetricsConfig(AppConfig):
     default_auto_field = "django.db.models.BigAutoField"
 
     def ready(self) -> None:
+        from ops_metrics import checks  # noqa: F401  (registers the system checks)
         from ops_metrics.receivers import connect_receivers
 
         connect_receivers()

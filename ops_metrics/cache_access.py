@@ -43,9 +43,13 @@ def cache_call(method: str, *args: Any, force: bool = False, alias: str | None =
     try:
         result = getattr(target, method)(*args, **kwargs)
     except (ConnectionInterrupted, RedisError, OSError) as exc:
+        if server not in _unreachable_until:  # one traceback per outage, not one per request
+            logger.warning("cache %s unreachable; skipping it for %.0f s at a time", server,
+                           UNREACHABLE_BACKOFF_SECONDS, exc_info=True)
         _unreachable_until[server] = time.monotonic() + UNREACHABLE_BACKOFF_SECONDS
         raise CacheUnavailable(server) from exc
-    _unreachable_until.pop(server, None)
+    if _unreachable_until.pop(server, None) is not None:
+        logger.warning("cache %s reachable again", server)
     return result
 
 

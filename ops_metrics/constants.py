@@ -1,4 +1,4 @@
-"""Names defined once: periods, metric groups, permissions, groups, audit actions."""
+"""Names defined once: periods, metric groups, series metrics, intervals, permissions, groups, audit actions."""
 from django.db import models
 
 
@@ -9,6 +9,14 @@ class Period(models.TextChoices):
     WEEK = "week", "This ISO week"
     MONTH = "month", "This month"
     ALL = "all", "All time"
+
+
+CUSTOM_PERIOD = "custom"
+# The `period` a response reports: a named period, or "custom" for a start/end range (SPEC §10).
+ReportedPeriod = models.TextChoices(
+    "ReportedPeriod", [*((p.name, (p.value, p.label)) for p in Period), ("CUSTOM", (CUSTOM_PERIOD, "Custom range"))]
+)
+ReportedPeriod.__doc__ = "The `period` of a response: a named period or a custom range."
 
 
 class MetricGroup(models.TextChoices):
@@ -26,9 +34,36 @@ class AuditAction(models.TextChoices):
 
     VIEW_METRICS = "view_metrics", "Viewed metrics"
     VIEW_METRICS_DENIED = "view_metrics_denied", "Refused metrics"
+    VIEW_TIMESERIES = "view_timeseries", "Viewed time series"
+    VIEW_TIMESERIES_DENIED = "view_timeseries_denied", "Refused time series"
 
 
-RESOURCE_DASHBOARD_METRICS = "dashboard_metrics"
+class ResourceType(models.TextChoices):
+    """What an audited request read."""
+
+    DASHBOARD_METRICS = "dashboard_metrics", "Dashboard metrics"
+    DASHBOARD_TIMESERIES = "dashboard_timeseries", "Dashboard time series"
+
+
+class SeriesMetric(models.TextChoices):
+    """The series the time-series endpoint can return (SPEC §9), in response order."""
+
+    BOOKINGS_CREATED = "bookings_created", "Bookings created"
+    REVENUE = "revenue", "Revenue"
+    COMPLAINTS_CREATED = "complaints_created", "Complaints created"
+    COMPLAINTS_RESOLVED = "complaints_resolved", "Complaints resolved"
+    SLA_COMPLIANCE_RATE = "sla_compliance_rate", "SLA compliance rate"
+    AVG_RESPONSE_HOURS = "avg_response_hours", "Average response hours"
+    AVG_RESOLUTION_HOURS = "avg_resolution_hours", "Average resolution hours"
+
+
+class Interval(models.TextChoices):
+    """Calendar units of the business timezone a series is cut into."""
+
+    HOUR = "hour", "Hour"
+    DAY = "day", "Day"
+    WEEK = "week", "ISO week (from Monday)"
+    MONTH = "month", "Month (from the 1st)"
 
 
 class SourceTable(models.TextChoices):
@@ -48,6 +83,15 @@ GROUP_TABLES = {
     MetricGroup.SLA: (SourceTable.COMPLAINTS,),
     MetricGroup.REALTIME: (SourceTable.BOOKINGS, SourceTable.COMPLAINTS, SourceTable.STAFF),
 }
+SERIES_TABLES = {
+    SeriesMetric.BOOKINGS_CREATED: (SourceTable.BOOKINGS,),
+    SeriesMetric.REVENUE: (SourceTable.BOOKINGS,),
+    SeriesMetric.COMPLAINTS_CREATED: (SourceTable.COMPLAINTS,),
+    SeriesMetric.COMPLAINTS_RESOLVED: (SourceTable.COMPLAINTS,),
+    SeriesMetric.SLA_COMPLIANCE_RATE: (SourceTable.COMPLAINTS,),
+    SeriesMetric.AVG_RESPONSE_HOURS: (SourceTable.COMPLAINTS,),
+    SeriesMetric.AVG_RESOLUTION_HOURS: (SourceTable.COMPLAINTS,),
+}
 # The models whose committed writes move their table's generation on.
 MODEL_TABLES = {
     "bookings.Booking": SourceTable.BOOKINGS,
@@ -60,8 +104,17 @@ DEFAULT_PERIOD = Period.ALL
 ALL_GROUPS = tuple(MetricGroup.values)
 # Groups withheld from users who have ops.read but not ops.admin.
 ADMIN_ONLY_GROUPS = (MetricGroup.REVENUE,)
+ALL_SERIES = tuple(SeriesMetric.values)
+ADMIN_ONLY_SERIES = (SeriesMetric.REVENUE,)
+DEFAULT_INTERVALS = {Period.TODAY: Interval.HOUR, Period.WEEK: Interval.DAY, Period.MONTH: Interval.DAY,
+                     Period.ALL: Interval.MONTH}
+MAX_BUCKETS = 1000
+MAX_RANGE_YEARS = 3
 
 PERM_READ = "ops.read"
 PERM_ADMIN = "ops.admin"
 READERS_GROUP = "Ops readers"
 ADMINS_GROUP = "Ops admins"
+
+# DRF throttle scope of the ops endpoints (its rate: REST_FRAMEWORK["DEFAULT_THROTTLE_RATES"]).
+THROTTLE_SCOPE = "ops_metrics"

@@ -243,13 +243,14 @@ def _load(
             batch = islice(rows, size)
             if connection.vendor == "postgresql":
                 # The queued writer sends to the server from a thread while the rows are being generated.
-                with connection.cursor() as cursor:
-                    with cursor.copy(copy_sql, writer=QueuedLibpqWriter(cursor.cursor)) as copy:
-                        copy.set_types(copy_types)
-                        for row in batch:
-                            copy.write_row(row)
+                with connection.cursor() as cursor, cursor.copy(
+                    copy_sql, writer=QueuedLibpqWriter(cursor.cursor)
+                ) as copy:
+                    copy.set_types(copy_types)
+                    for row in batch:
+                        copy.write_row(row)
             else:
-                model.objects.using(using).bulk_create([model(**dict(zip(fields, row))) for row in batch])
+                model.objects.using(using).bulk_create([model(**dict(zip(fields, row, strict=True))) for row in batch])
             bar.update(size)
 
 

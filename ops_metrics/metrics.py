@@ -8,12 +8,13 @@ from bookings.models import REVENUE_STATUSES, WAITING_STATUSES, BookingStatus
 from complaints.models import ACTIVE_STATUSES, UNRESOLVED_STATUSES, ComplaintPriority, ComplaintStatus
 from complaints.selectors import SlaState
 from ops_metrics import app_settings
-from ops_metrics.constants import ALL_GROUPS, MetricGroup, Period
+from ops_metrics.constants import ALL_GROUPS, CUSTOM_PERIOD, MetricGroup, Period
 from ops_metrics.engines import select_engine
 from ops_metrics.engines.totals import BookingTotals, ComplaintTotals
 from ops_metrics.figures import ZERO, growth_rate, mean_hours, money, percentage
 from ops_metrics.models import OpsConfig
-from ops_metrics.windows import Window, Windows, build_windows
+from ops_metrics.query import CustomRange
+from ops_metrics.windows import Window, Windows, windows_for
 
 FIXED_WINDOWS = ("today", "week", "month")
 BOOKING_GROUPS = frozenset({MetricGroup.BOOKINGS, MetricGroup.REVENUE, MetricGroup.REALTIME})
@@ -121,17 +122,20 @@ def _booking_windows(windows: Windows) -> dict[str, Window]:
     }
 
 
-def dashboard_metrics(*, period: str, groups: Collection[str], config: OpsConfig, now: datetime) -> dict:
+def dashboard_metrics(
+    *, period: str, groups: Collection[str], config: OpsConfig, now: datetime, custom: CustomRange | None = None
+) -> dict:
     """The SPEC §5 payload (Python values: Decimal, aware datetimes) for exactly `groups`; `redacted` left empty.
 
-    ValueError for an unknown period or group; permissions are the caller's business.
+    `period` "custom" reads the window from `custom` (SPEC §10). ValueError for an unknown period or group,
+    InvalidQuery for a custom range that starts after now; permissions are the caller's business.
     """
     unknown = [group for group in groups if group not in ALL_GROUPS]
     if unknown:
         raise ValueError(f"Unknown metric groups: {', '.join(map(str, unknown))}.")
-    period = Period(period)
+    period = CUSTOM_PERIOD if period == CUSTOM_PERIOD else Period(period).value
     tz = config.tzinfo
-    windows = build_windows(period=period, now=now, tz=tz)
+    windows = windows_for(period=period, custom=custom, now=now, tz=tz)
     requested = frozenset(groups)
     using = app_settings.metrics_database()
     engine = select_engine(using=using)
@@ -168,7 +172,7 @@ def dashboard_metrics(*, period: str, groups: Collection[str], config: OpsConfig
         )
 
     return {
-        "period": period.value,
+        "period": period,
         "timezone": tz.key,
         "window": _local(windows.period, tz),
         "comparison": {

@@ -8,7 +8,7 @@ from django.core.validators import MaxValueValidator
 from django.db import models
 from django.utils import timezone
 
-from ops_metrics.constants import RESOURCE_DASHBOARD_METRICS, AuditAction
+from ops_metrics.constants import AuditAction, ResourceType
 from ops_metrics.rollups import (  # noqa: F401 (registers the summary tables' models)
     BookingRollup,
     ComplaintCreatedRollup,
@@ -61,18 +61,18 @@ class OpsConfig(models.Model):
     def __str__(self) -> str:
         return "Ops configuration"
 
-    @classmethod
-    def load(cls) -> "OpsConfig":
-        """The single row, created with defaults on first use."""
-        config, _ = cls.objects.get_or_create(pk=cls.SINGLETON_PK)
-        return config
-
     def save(self, *args, **kwargs) -> None:
         self.pk = self.SINGLETON_PK
         super().save(*args, **kwargs)
 
     def delete(self, *args, **kwargs):
         raise ValidationError("The ops configuration cannot be deleted.")
+
+    @classmethod
+    def load(cls) -> "OpsConfig":
+        """The single row, created with defaults on first use."""
+        config, _ = cls.objects.get_or_create(pk=cls.SINGLETON_PK)
+        return config
 
     @property
     def tzinfo(self) -> ZoneInfo:
@@ -95,7 +95,9 @@ class OpsAuditLog(models.Model):
     )
     staff = models.ForeignKey("staff.Staff", null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
     action = models.CharField(max_length=32, choices=AuditAction.choices)
-    resource_type = models.CharField(max_length=64, default=RESOURCE_DASHBOARD_METRICS)
+    resource_type = models.CharField(
+        max_length=64, choices=ResourceType.choices, default=ResourceType.DASHBOARD_METRICS
+    )
     period = models.CharField(max_length=16, blank=True)
     include = models.JSONField(default=list, blank=True, help_text="The metric groups asked for.")
     ip_address = models.GenericIPAddressField(null=True, blank=True)

@@ -6,22 +6,43 @@ from rest_framework import serializers
 
 from bookings.models import BookingStatus
 from complaints.models import ComplaintPriority, ComplaintStatus
-from ops_metrics.constants import ADMIN_ONLY_GROUPS, ALL_GROUPS, MetricGroup, Period
-from ops_metrics.query import InvalidQuery, parse_metrics_query
+from ops_metrics.constants import (
+    ADMIN_ONLY_GROUPS,
+    ADMIN_ONLY_SERIES,
+    ALL_GROUPS,
+    ALL_SERIES,
+    CUSTOM_PERIOD,
+    Interval,
+    MetricGroup,
+    Period,
+    ReportedPeriod,
+    SeriesMetric,
+)
+from ops_metrics.query import (
+    BOOLEANS,
+    RANGE_FORMATS,
+    InvalidQuery,
+    parse_metrics_query,
+    parse_range,
+    parse_series_query,
+)
 
 # Sums of 12-digit booking amounts can outgrow 12 digits; quantizing must never fail on output.
 MONEY = {"max_digits": 20, "decimal_places": 2, "coerce_to_string": True}
 
 
 class MetricsQuerySerializer(serializers.Serializer):
-    """Validates the raw `period` and `include` query parameters (rules live in `ops_metrics.query`)."""
+    """Validates the raw `period`, `start`/`end` and `include` query parameters (rules live in `ops_metrics.query`)."""
 
     def to_internal_value(self, data) -> dict:
         try:
-            period, groups = parse_metrics_query(period=data.getlist("period"), include=data.getlist("include"))
+            custom = parse_range(period=data.getlist("period"), start=data.getlist("start"), end=data.getlist("end"))
+            period, groups = parse_metrics_query(
+                period=[] if custom else data.getlist("period"), include=data.getlist("include")
+            )
         except InvalidQuery as exc:
             raise serializers.ValidationError({exc.param: [exc.message]}) from exc
-        return {"period": period, "groups": groups}
+        return {"period": CUSTOM_PERIOD if custom else period, "custom": custom, "groups": groups}
 
 
 class OffsetDateTimeField(serializers.DateTimeField):
@@ -92,7 +113,8 @@ class Comparison(serializers.Serializer):
     """The windows growth rates compare: the current stretch and the same stretch of the previous unit."""
 
     current = BoundedWindow(help_text="The current window (the period's own; the month for `all`).")
-    previous = BoundedWindow(help_text="The same stretch of the previous day, week or month.")
+    previous = BoundedWindow(help_text="The same stretch of the previous day, week or month; for a custom range, "
+                             "the same number of local days (dates) or the same duration (timestamps) before it.")
 
 
 class BookingsMetrics(serializers.Serializer):
@@ -195,7 +217,9 @@ class RealtimeMetrics(serializers.Serializer):
 class DashboardMetricsResponse(serializers.Serializer):
     """The dashboard metrics; only the groups asked for (and permitted) are present."""
 
-    period = serializers.ChoiceField(choices=Period.choices, help_text="The period the figures cover.")
+    period = serializers.ChoiceField(
+        choices=ReportedPeriod.choices, help_text="The period the figures cover (`custom` for a start/end range)."
+    )
     timezone = serializers.CharField(help_text="IANA name of the business timezone days are counted in.")
     window = WindowSerializer(help_text="The period's window.")
     comparison = Comparison(help_text="The windows growth rates compare.")
@@ -217,6 +241,8 @@ class QueryErrors(serializers.Serializer):
 
     period = serializers.ListField(child=serializers.CharField(), required=False, help_text="Errors in `period`.")
     include = serializers.ListField(child=serializers.CharField(), required=False, help_text="Errors in `include`.")
+    start = serializers.ListField(child=serializers.CharField(), required=False, help_text="Errors in `start`.")
+    end = serializers.ListField(child=serializers.CharField(), required=False, help_text="Errors in `end`.")
 
 
 class ValidQueryValues(serializers.Serializer):
@@ -227,9 +253,13 @@ class ValidQueryValues(serializers.Serializer):
         child=serializers.ChoiceField(choices=MetricGroup.choices),
         help_text="Valid groups (comma-separated, any non-empty subset).",
     )
+    start = serializers.ListField(child=serializers.CharField(), help_text="Accepted formats of `start`.")
+    end = serializers.ListField(child=serializers.CharField(), help_text="Accepted formats of `end`.")
 
 
-VALID_QUERY_VALUES = {"period": Period.values, "include": list(ALL_GROUPS)}
+VALID_QUERY_VALUES = {
+    "period": Period.values, "include": list(ALL_GROUPS), "start": RANGE_FORMATS, "end": RANGE_FORMATS,
+}
 
 
 class QueryErrorResponse(serializers.Serializer):
@@ -244,3 +274,118 @@ class ErrorDetail(serializers.Serializer):
     """401, 403 and 429 body."""
 
     detail = serializers.CharField(help_text="Why the request was refused.")
+
+
+class TimeseriesQuerySerializer(serializers.Serializer):
+    """Validates the raw time-series query parameters (rules live in `ops_metrics.query`)."""
+
+    def to_internal_value(self, data) -> dict:
+        try:
+            query = parse_series_query(**{param: data.getlist(param) for param in SERIES_PARAMS})
+        except InvalidQuery as exc:
+            raise serializers.ValidationError({exc.param: [exc.message]}) from exc
+        return {"query": query}
+
+
+SERIES_PARAMS = ("metrics", "period", "start", "end", "interval", "compare")
+
+
+def _series(child: Callable[[], serializers.Field], doc: str) -> serializers.ListField:
+    return serializers.ListField(child=child(), required=False, help_text=doc)
+
+
+class SeriesValues(serializers.Serializer):
+    """One list per metric asked for (and permitted), one value per bucket, in bucket order."""
+
+    bookings_created = _series(lambda: serializers.IntegerField(min_value=0), "Bookings created (all statuses).")
+    revenue = _series(
+        lambda: serializers.DecimalField(**MONEY),
+        "Sum of total_amount of bookings confirmed, in progress or completed, by created_at (ops.admin only).",
+    )
+    complaints_created = _series(lambda: serializers.IntegerField(min_value=0), "Complaints created.")
+    complaints_resolved = _series(lambda: serializers.IntegerField(min_value=0), "Complaints resolved.")
+    sla_compliance_rate = _series(
+        lambda: serializers.FloatField(allow_null=True),
+        "Percent of the complaints resolved in the bucket with no breached SLA target, one decimal; null when none.",
+    )
+    avg_response_hours = _series(
+        lambda: serializers.FloatField(allow_null=True),
+        "Mean hours from creation to first response of complaints responded to in the bucket; null when none.",
+    )
+    avg_resolution_hours = _series(
+        lambda: serializers.FloatField(allow_null=True),
+        "Mean hours from creation to resolution of complaints resolved in the bucket; null when none.",
+    )
+
+
+class PreviousSeries(serializers.Serializer):
+    """The comparison window cut into buckets the same way (position i compares with the current position i)."""
+
+    window = BoundedWindow(help_text="The previous window (its end bounds the last previous bucket).")
+    buckets = serializers.ListField(child=OffsetDateTimeField(), help_text="Bucket starts of the previous window.")
+    series = SeriesValues(help_text="The previous window's values per metric.")
+
+
+class TimeseriesResponse(serializers.Serializer):
+    """Chart-ready series: bucket starts and one list of values per metric (columnar)."""
+
+    period = serializers.ChoiceField(choices=ReportedPeriod.choices, help_text="The period, or `custom`.")
+    interval = serializers.ChoiceField(choices=Interval.choices, help_text="The calendar unit of a bucket.")
+    timezone = serializers.CharField(help_text="IANA name of the business timezone buckets are cut in.")
+    window = BoundedWindow(help_text="The window cut into buckets (for `all`: from the earliest record's month).")
+    generated_at = OffsetDateTimeField(help_text="When the figures were computed (earlier than now on a cache hit).")
+    buckets = serializers.ListField(
+        child=OffsetDateTimeField(),
+        help_text="Bucket starts, local offsets; each bucket ends where the next starts, the last at `window.end`.",
+    )
+    series = SeriesValues(help_text="Values per metric, one per bucket.")
+    previous = PreviousSeries(required=False, help_text="Present with `compare=true`.")
+    redacted = serializers.ListField(
+        child=serializers.ChoiceField(choices=[(m, SeriesMetric(m).label) for m in ADMIN_ONLY_SERIES]),
+        help_text="Metrics asked for but withheld for lack of ops.admin.",
+    )
+
+
+def _messages(param: str) -> serializers.ListField:
+    return serializers.ListField(child=serializers.CharField(), required=False, help_text=f"Errors in `{param}`.")
+
+
+class TimeseriesQueryErrors(serializers.Serializer):
+    """What is wrong, per query parameter."""
+
+    metrics = _messages("metrics")
+    period = _messages("period")
+    start = _messages("start")
+    end = _messages("end")
+    interval = _messages("interval")
+    compare = _messages("compare")
+
+
+class ValidTimeseriesValues(serializers.Serializer):
+    """The values each time-series query parameter accepts."""
+
+    metrics = serializers.ListField(
+        child=serializers.ChoiceField(choices=SeriesMetric.choices),
+        help_text="Valid metrics (comma-separated, any non-empty subset).",
+    )
+    period = serializers.ListField(child=serializers.ChoiceField(choices=Period.choices), help_text="Valid periods.")
+    start = serializers.ListField(child=serializers.CharField(), help_text="Accepted formats of `start`.")
+    end = serializers.ListField(child=serializers.CharField(), help_text="Accepted formats of `end`.")
+    interval = serializers.ListField(
+        child=serializers.ChoiceField(choices=Interval.choices), help_text="Valid intervals."
+    )
+    compare = serializers.ListField(child=serializers.CharField(), help_text="Valid values of `compare`.")
+
+
+VALID_TIMESERIES_VALUES = {
+    "metrics": list(ALL_SERIES), "period": Period.values, "start": RANGE_FORMATS, "end": RANGE_FORMATS,
+    "interval": Interval.values, "compare": BOOLEANS,
+}
+
+
+class TimeseriesQueryErrorResponse(serializers.Serializer):
+    """400 body of the time-series endpoint: the parameters at fault and the values they accept."""
+
+    detail = serializers.CharField(help_text="Summary of the error.")
+    errors = TimeseriesQueryErrors(help_text="Messages per query parameter.")
+    valid = ValidTimeseriesValues(help_text="Accepted values per query parameter.")

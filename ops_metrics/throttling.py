@@ -1,35 +1,46 @@
-"""Rate limiting of the metrics endpoint."""
-import logging
+"""Rate limiting of the ops endpoints: an atomic counter per user and window, process-local while the cache is down."""
+from collections.abc import Callable
 from typing import Any
 
 from django.core.cache import DEFAULT_CACHE_ALIAS
+from django.core.cache.backends.locmem import LocMemCache
 from django.core.exceptions import ImproperlyConfigured
 from rest_framework.settings import api_settings
 from rest_framework.throttling import ScopedRateThrottle
 
 from ops_metrics.cache_access import CacheUnavailable, cache_call
 
-logger = logging.getLogger(__name__)
+# Keeps limiting per process (each worker counts on its own) while the shared cache does not answer.
+_fallback_counters = LocMemCache("ops-metrics-throttle-fallback", {"OPTIONS": {"MAX_ENTRIES": 100_000}})
 
 
-class _ThrottleCache:
-    """DRF's throttle cache (the default alias) through `cache_call`, so the metrics cache's backoff applies.
+def _shared(method: str, *args: Any, **kwargs: Any) -> Any:
+    return cache_call(method, *args, alias=DEFAULT_CACHE_ALIAS, **kwargs)
 
-    Through django-redis with IGNORE_EXCEPTIONS, a down server would read as "no history" after a socket
-    timeout on every request; here it raises CacheUnavailable, at once while the server is known to be down.
-    """
 
-    def get(self, key: str, default: Any = None) -> Any:
-        return cache_call("get", key, default, alias=DEFAULT_CACHE_ALIAS)
+def _local(method: str, *args: Any, **kwargs: Any) -> Any:
+    return getattr(_fallback_counters, method)(*args, **kwargs)
 
-    def set(self, key: str, value: Any, timeout: int) -> None:
-        cache_call("set", key, value, timeout, alias=DEFAULT_CACHE_ALIAS)
+
+def _count_hit(*, key: str, timeout: int, call: Callable[..., Any]) -> int:
+    """This request's number in its window: SET NX opens the window, INCR counts; never read-then-write."""
+    for _ in range(2):
+        if call("add", key, 1, timeout=timeout):
+            return 1
+        try:
+            return call("incr", key)
+        except ValueError:  # the window expired between the two commands: open the next one
+            continue
+    return call("incr", key)
 
 
 class OpsMetricsThrottle(ScopedRateThrottle):
-    """ScopedRateThrottle that reads its rate from settings on each request and fails open if its cache is down."""
+    """Fixed-window rate per user (or client address) and scope; the rate is read from settings on each request.
 
-    cache = _ThrottleCache()
+    Each request costs one atomic `SET NX` or `INCR` on the shared cache, so concurrent requests cannot both read
+    the same history and pass together (DRF's own throttle reads a list and writes it back). While the cache is
+    down a per-process counter limits instead of letting everything through.
+    """
 
     def get_rate(self) -> str | None:
         try:
@@ -38,9 +49,23 @@ class OpsMetricsThrottle(ScopedRateThrottle):
             raise ImproperlyConfigured(f"No DEFAULT_THROTTLE_RATES entry for scope {self.scope!r}.") from exc
 
     def allow_request(self, request, view) -> bool:
-        try:
-            return super().allow_request(request, view)
-        except CacheUnavailable:
-            # Refusing everyone because the counter is unreachable would take the dashboard down with Redis.
-            logger.warning("throttle cache unreachable: request allowed unthrottled", exc_info=True)
+        self.scope = getattr(view, self.scope_attr, None)
+        if not self.scope:
             return True
+        self.rate = self.get_rate()
+        self.num_requests, self.duration = self.parse_rate(self.rate)
+        self.key = self.get_cache_key(request, view)
+        if self.key is None:
+            return True
+        self.now = self.timer()
+        window = int(self.now // self.duration)
+        self.window_end = (window + 1) * self.duration
+        key, timeout = f"{self.key}:{window}", self.duration + 1
+        try:
+            count = _count_hit(key=key, timeout=timeout, call=_shared)
+        except CacheUnavailable:
+            count = _count_hit(key=key, timeout=timeout, call=_local)
+        return count <= self.num_requests
+
+    def wait(self) -> float:
+        return max(0.0, self.window_end - self.now)

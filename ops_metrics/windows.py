@@ -4,7 +4,8 @@ from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
-from ops_metrics.constants import Period
+from ops_metrics.constants import CUSTOM_PERIOD, Period
+from ops_metrics.query import CustomRange, InvalidQuery
 
 
 @dataclass(frozen=True)
@@ -86,3 +87,40 @@ def build_windows(*, period: str, now: datetime, tz: ZoneInfo) -> Windows:
         now=now, period=period_window, today=today_window, week=week_window, month=month_window,
         comparison_current=current, comparison_previous=previous,
     )
+
+
+def _instant(moment: date | datetime, tz: ZoneInfo) -> datetime:
+    """A local date's midnight in `tz`, or a timestamp, in UTC."""
+    return moment.astimezone(UTC) if isinstance(moment, datetime) else local_midnight(moment, tz)
+
+
+def custom_windows(*, custom: CustomRange, now: datetime, tz: ZoneInfo) -> Windows:
+    """The windows of a custom range (SPEC §10): [start, end) with end clipped to now; InvalidQuery if start >= now.
+
+    The comparison is the range itself against the same number of local days before `start` (dates; a clipped end
+    keeps its wall-clock position, as §3 compares like for like), or the same duration before `start` (timestamps).
+    """
+    fixed = build_windows(period=Period.TODAY, now=now, tz=tz)
+    start, end = _instant(custom.start, tz), min(_instant(custom.end, tz), fixed.now)
+    if start >= end:
+        raise InvalidQuery("start", "`start` must be before now.", [])
+    if custom.by_days:
+        days = timedelta(days=(custom.end - custom.start).days)
+        local_end = end.astimezone(tz)
+        previous = Window(local_midnight(custom.start - days, tz), _at(local_end.date() - days, local_end.time(), tz))
+    else:
+        previous = Window(start - (end - start), start)
+    current = Window(start, end)
+    return Windows(
+        now=fixed.now, period=current, today=fixed.today, week=fixed.week, month=fixed.month,
+        comparison_current=current, comparison_previous=previous,
+    )
+
+
+def windows_for(*, period: str, custom: CustomRange | None, now: datetime, tz: ZoneInfo) -> Windows:
+    """The windows of a named period, or of `custom` when `period` is "custom"."""
+    if period == CUSTOM_PERIOD:
+        if custom is None:
+            raise ValueError("A custom period needs a range.")
+        return custom_windows(custom=custom, now=now, tz=tz)
+    return build_windows(period=period, now=now, tz=tz)

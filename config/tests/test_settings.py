@@ -53,7 +53,9 @@ def test_embedded_default_is_sqlite_in_the_project_and_local_memory():
 def test_database_url_selects_postgresql_with_persistent_connections():
     probe = _settings(SECRET_KEY="k", DATABASE_URL="postgres://postgres@db.example:5432/ops")
 
-    assert (probe["engine"], probe["name"], probe["conn_max_age"]) == ("django.db.backends.postgresql", "ops", 60)
+    assert (probe["engine"], probe["name"], probe["conn_max_age"]) == (
+        "django_prometheus.db.backends.postgresql", "ops", 60
+    )
     assert _settings(SECRET_KEY="k", DATABASE_URL="postgres://p@h/ops", CONN_MAX_AGE="0")["conn_max_age"] == 0
 
 

@@ -1,5 +1,5 @@
 """What an engine returns: exact counts, amounts and summed durations per window, before any figure is shaped."""
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from decimal import Decimal
 
@@ -43,3 +43,18 @@ class ComplaintTotals:
     responded: EventTally | None
     compliant: int | None
     backlog: Mapping[tuple[str, str, int | None], int]
+
+
+@dataclass(frozen=True)
+class ComplaintSeries:
+    """Complaint tallies per bucket (position i: [bounds[i], bounds[i+1])), each list one entry per bucket.
+
+    created: complaints created in the bucket. resolved / responded: complaints resolved / first responded to in the
+    bucket, with (event − created_at) summed. compliant: of those resolved in the bucket, how many have no breached
+    SLA target at `now` (all zero when SLA states were not asked for).
+    """
+
+    created: Sequence[int]
+    resolved: Sequence[EventTally]
+    responded: Sequence[EventTally]
+    compliant: Sequence[int]

@@ -3,12 +3,11 @@ from datetime import datetime
 from zoneinfo import ZoneInfo
 
 import pytest
-import time_machine
 from django.conf import settings
 from django.test import Client, override_settings
 from rest_framework.test import APIClient
 
-from ops_metrics.constants import ALL_GROUPS, RESOURCE_DASHBOARD_METRICS, AuditAction
+from ops_metrics.constants import ALL_GROUPS, AuditAction, ResourceType
 from ops_metrics.models import OpsAuditLog
 from ops_metrics.services import record_audit
 from staff.factories import StaffFactory, UserFactory
@@ -19,9 +18,8 @@ pytestmark = pytest.mark.django_db
 
 
 @pytest.fixture(autouse=True)
-def frozen():
-    with time_machine.travel(datetime(2026, 11, 26, 10, 30, tzinfo=ZoneInfo("UTC")), tick=False):
-        yield
+def _frozen(frozen):
+    """Every audit row of this module is written at the same instant."""
 
 
 def rows() -> list[tuple]:
@@ -38,7 +36,7 @@ def test_allowed_request_leaves_one_view_row(admin_user, admin_client_api):
     admin_client_api.get(URL, {"period": "week", "include": "sla,bookings"})
 
     assert rows() == [
-        ("ops_admin_user", "Ada Admin", AuditAction.VIEW_METRICS, RESOURCE_DASHBOARD_METRICS, "week",
+        ("ops_admin_user", "Ada Admin", AuditAction.VIEW_METRICS, ResourceType.DASHBOARD_METRICS, "week",
          ["bookings", "sla"], "127.0.0.1"),
     ]
 
@@ -48,7 +46,7 @@ def test_row_records_the_groups_asked_for_not_those_shown(reader_client_api):
 
     assert response.json()["redacted"] == ["revenue"]
     assert rows() == [
-        ("ops_reader_user", None, AuditAction.VIEW_METRICS, RESOURCE_DASHBOARD_METRICS, "all", list(ALL_GROUPS),
+        ("ops_reader_user", None, AuditAction.VIEW_METRICS, ResourceType.DASHBOARD_METRICS, "all", list(ALL_GROUPS),
          "127.0.0.1"),
     ]
 
@@ -67,7 +65,7 @@ def test_permission_refusal_leaves_one_denied_row(plain_client_api):
 
     assert response.status_code == 403
     assert rows() == [
-        ("plain_user", None, AuditAction.VIEW_METRICS_DENIED, RESOURCE_DASHBOARD_METRICS, "today", ["revenue"],
+        ("plain_user", None, AuditAction.VIEW_METRICS_DENIED, ResourceType.DASHBOARD_METRICS, "today", ["revenue"],
          "127.0.0.1"),
     ]
 
@@ -75,7 +73,7 @@ def test_permission_refusal_leaves_one_denied_row(plain_client_api):
 def test_refusal_with_an_unreadable_query_records_no_query(plain_client_api):
     assert plain_client_api.get(URL, {"period": "ye\x00ar"}).status_code == 403
 
-    assert rows() == [("plain_user", None, AuditAction.VIEW_METRICS_DENIED, RESOURCE_DASHBOARD_METRICS, "", [],
+    assert rows() == [("plain_user", None, AuditAction.VIEW_METRICS_DENIED, ResourceType.DASHBOARD_METRICS, "", [],
                        "127.0.0.1")]
 
 
@@ -99,7 +97,7 @@ def test_anonymous_and_inactive_requests_leave_no_row(reader_user, reader_client
 def test_bad_query_from_a_permitted_user_leaves_one_denied_row_without_the_query(admin_client_api):
     assert admin_client_api.get(URL, {"period": "year", "include": "sla"}).status_code == 400
 
-    assert rows() == [("ops_admin_user", None, AuditAction.VIEW_METRICS_DENIED, RESOURCE_DASHBOARD_METRICS, "", [],
+    assert rows() == [("ops_admin_user", None, AuditAction.VIEW_METRICS_DENIED, ResourceType.DASHBOARD_METRICS, "", [],
                        "127.0.0.1")]
 
 
@@ -118,8 +116,8 @@ def test_throttled_request_leaves_one_denied_row_with_the_query(admin_client_api
         assert admin_client_api.get(URL, {"period": "week", "include": "sla,bookings"}).status_code == 429
 
     assert rows() == [
-        ("ops_admin_user", None, AuditAction.VIEW_METRICS, RESOURCE_DASHBOARD_METRICS, "all", ["sla"], "127.0.0.1"),
-        ("ops_admin_user", None, AuditAction.VIEW_METRICS_DENIED, RESOURCE_DASHBOARD_METRICS, "week",
+        ("ops_admin_user", None, AuditAction.VIEW_METRICS, ResourceType.DASHBOARD_METRICS, "all", ["sla"], "127.0.0.1"),
+        ("ops_admin_user", None, AuditAction.VIEW_METRICS_DENIED, ResourceType.DASHBOARD_METRICS, "week",
          ["bookings", "sla"], "127.0.0.1"),
     ]
 
@@ -130,15 +128,38 @@ def test_throttled_request_with_an_unreadable_query_records_no_query(admin_clien
         assert admin_client_api.get(URL, {"include": "sla"}).status_code == 200
         assert admin_client_api.get(URL, {"period": "year"}).status_code == 429
 
-    assert rows()[1] == ("ops_admin_user", None, AuditAction.VIEW_METRICS_DENIED, RESOURCE_DASHBOARD_METRICS, "", [],
-                         "127.0.0.1")
+    assert rows()[1] == (
+        "ops_admin_user", None, AuditAction.VIEW_METRICS_DENIED, ResourceType.DASHBOARD_METRICS, "", [], "127.0.0.1"
+    )
 
 
 def test_unsupported_method_from_a_permitted_user_leaves_one_denied_row(admin_client_api):
     assert admin_client_api.post(f"{URL}?period=today&include=sla").status_code == 405
 
-    assert rows() == [("ops_admin_user", None, AuditAction.VIEW_METRICS_DENIED, RESOURCE_DASHBOARD_METRICS, "today",
+    assert rows() == [("ops_admin_user", None, AuditAction.VIEW_METRICS_DENIED, ResourceType.DASHBOARD_METRICS, "today",
                        ["sla"], "127.0.0.1")]
+
+
+@pytest.mark.parametrize(
+    ("request_kwargs", "status", "asked"),
+    [
+        ({"data": {"period": "week"}, "HTTP_ACCEPT": "application/xml"}, 406, ("week", ALL_GROUPS)),
+        ({"path": URL + "?" + "&".join(f"p{i}=1" for i in range(1100))}, 400, ("", [])),  # too many to parse
+    ],
+)
+def test_negotiation_and_oversized_refusals_leave_one_denied_row(admin_client_api, request_kwargs, status, asked):
+    response = admin_client_api.get(request_kwargs.pop("path", URL), **request_kwargs)
+
+    assert response.status_code == status
+    assert [row[2:5] for row in rows()] == [("view_metrics_denied", "dashboard_metrics", asked[0])]
+    assert OpsAuditLog.objects.get().include == list(asked[1])
+
+
+def test_negotiation_refusal_without_valid_credentials_leaves_no_row(anonymous_client_api):
+    anonymous_client_api.credentials(HTTP_AUTHORIZATION="Token not-a-token")
+
+    assert anonymous_client_api.get(URL, HTTP_ACCEPT="application/xml").status_code in (401, 406)
+    assert OpsAuditLog.objects.count() == 0
 
 
 def test_superuser_request_is_audited():
@@ -147,7 +168,7 @@ def test_superuser_request_is_audited():
 
     client.get(URL, {"include": "revenue"})
 
-    assert rows() == [("root", None, AuditAction.VIEW_METRICS, RESOURCE_DASHBOARD_METRICS, "all", ["revenue"],
+    assert rows() == [("root", None, AuditAction.VIEW_METRICS, ResourceType.DASHBOARD_METRICS, "all", ["revenue"],
                        "127.0.0.1")]
 
 
@@ -212,4 +233,6 @@ def test_record_audit_is_one_insert_that_finds_the_staff_record(django_assert_nu
         record_audit(user=user, action=AuditAction.VIEW_METRICS, period="all", include=("sla",), ip_address=None)
 
     assert captured.captured_queries[0]["sql"].startswith("INSERT INTO")
-    assert rows() == [("sam", "Sam Staff", AuditAction.VIEW_METRICS, RESOURCE_DASHBOARD_METRICS, "all", ["sla"], None)]
+    assert rows() == [
+        ("sam", "Sam Staff", AuditAction.VIEW_METRICS, ResourceType.DASHBOARD_METRICS, "all", ["sla"], None)
+    ]

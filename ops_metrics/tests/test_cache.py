@@ -22,6 +22,7 @@ from bookings.factories import BookingFactory
 from bookings.models import Booking
 from complaints.factories import ComplaintFactory
 from ops_metrics import cache as metrics_cache
+from ops_metrics import cache_access as metrics_cache_access
 from ops_metrics import services
 from ops_metrics.cache import read_generations
 from ops_metrics.cache_access import cache_call
@@ -76,6 +77,23 @@ def _table_queries(queries, table: str) -> list[str]:
     return [q["sql"] for q in queries if f'"{table}"' in q["sql"]]
 
 
+def _concurrent_today_bookings(workers: int) -> list:
+    """`workers` threads (own connections) asking for today's bookings at the same moment; their results."""
+    barrier = threading.Barrier(workers)
+    results = [None] * workers
+
+    def request(index):
+        barrier.wait()
+        results[index] = cached_dashboard_metrics(period=Period.TODAY, groups=[MetricGroup.BOOKINGS])
+
+    threads = [threading.Thread(target=_in_thread, args=(lambda i=i: request(i),)) for i in range(workers)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    return results
+
+
 @pytest.fixture
 def counting_service(monkeypatch):
     """Wrap the computation in a slow pass-through that counts its calls."""
@@ -83,11 +101,11 @@ def counting_service(monkeypatch):
     lock = threading.Lock()
     compute = services.dashboard_metrics
 
-    def fake(*, period, groups, config, now):
+    def fake(*, period, groups, config, now, custom=None):
         with lock:
             calls.append((period, tuple(groups)))
         time.sleep(0.3)
-        return compute(period=period, groups=groups, config=config, now=now)
+        return compute(period=period, groups=groups, config=config, now=now, custom=custom)
 
     monkeypatch.setattr("ops_metrics.services.dashboard_metrics", fake)
     return calls
@@ -367,18 +385,7 @@ def test_a_lost_counter_restarts_away_from_every_number_it_handed_out(django_cap
 def test_concurrent_cold_misses_compute_once(counting_service):
     get_ops_config()
     workers = 8
-    barrier = threading.Barrier(workers)
-    results = [None] * workers
-
-    def request(index):
-        barrier.wait()
-        results[index] = cached_dashboard_metrics(period=Period.TODAY, groups=[MetricGroup.BOOKINGS])
-
-    threads = [threading.Thread(target=_in_thread, args=(lambda i=i: request(i),)) for i in range(workers)]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join()
+    results = _concurrent_today_bookings(workers)
 
     assert counting_service == [(Period.TODAY, (MetricGroup.BOOKINGS,))]
     assert sorted(result.hit for result in results) == [False] + [True] * (workers - 1)
@@ -422,8 +429,8 @@ def test_cache_on_a_closed_port_degrades_to_the_database(
     assert [result.hit for result in results] == [False, False]
     assert [result.payload["bookings"]["total"] for result in results] == [3, 3]
     assert sleeps == []  # "unreachable" was never taken for "lock held by another request"
-    assert "metrics cache unreachable: computing from the database" in caplog.messages
-    assert any("not invalidated" in message for message in caplog.messages)
+    assert sum(record.exc_info is not None for record in caplog.records) == 1  # one traceback for the outage
+    assert any("not invalidated yet; retrying" in message for message in caplog.messages)
 
 
 @pytest.mark.django_db
@@ -440,3 +447,57 @@ def test_a_down_cache_costs_one_connection_attempt_then_none_until_the_backoff_e
         invalidation = tries.call_count - first_request - second_request
 
     assert (first_request, second_request, invalidation) == (1, 0, 1)
+
+
+@pytest.mark.django_db(transaction=True)
+def test_an_invalidation_lost_to_a_redis_pause_is_delivered_before_the_next_answer():
+    BookingFactory()
+    assert _booking_total() == 1
+    admin = Redis.from_url(settings.CACHES["default"]["LOCATION"])
+    admin.execute_command("CLIENT", "PAUSE", 1200, "ALL")  # every client's command waits: socket timeouts
+    try:
+        BookingFactory()  # committed; its invalidation times out and is kept pending
+        assert metrics_cache.pending_invalidations() == {"bookings"}
+        while metrics_cache.pending_invalidations():  # the retry thread delivers it once Redis answers again
+            time.sleep(0.05)
+    finally:
+        admin.execute_command("CLIENT", "UNPAUSE")
+    metrics_cache_access.forget_unreachable()
+
+    after = cached_dashboard_metrics(period=Period.ALL, groups=[MetricGroup.BOOKINGS])
+
+    assert (after.hit, after.payload["bookings"]["total"]) == (False, 2)
+
+
+@pytest.mark.django_db
+def test_a_pending_invalidation_is_delivered_before_this_process_reads_the_cache(monkeypatch, caplog):
+    monkeypatch.setattr(metrics_cache, "_start_retrier", lambda: None)  # only the read path delivers it here
+    BookingFactory()
+    assert _booking_total() == 1
+    Booking.objects.update(total_amount=5)
+    BookingFactory()
+    with mock.patch.object(metrics_cache, "_move_on", side_effect=metrics_cache.CacheUnavailable("paused")):
+        metrics_cache._move_generations_on(["bookings"])
+    assert metrics_cache.pending_invalidations() == {"bookings"}
+
+    caplog.clear()
+    with caplog.at_level(logging.WARNING, logger="ops_metrics.cache"):
+        after = cached_dashboard_metrics(period=Period.ALL, groups=[MetricGroup.BOOKINGS])
+
+    assert (after.hit, after.payload["bookings"]["total"]) == (False, 2)
+    assert metrics_cache.pending_invalidations() == frozenset()
+    # The operator is told the outage's invalidation went through in the end.
+    assert [(r.levelname, r.getMessage()) for r in caplog.records] == [
+        ("WARNING", "metrics cache invalidation delivered after the cache came back")
+    ]
+
+
+@pytest.mark.django_db(transaction=True)
+def test_concurrent_misses_compute_once_per_process_while_the_cache_is_down(closed_port_cache, counting_service):
+    OpsConfig.load()
+    workers = 6
+    results = _concurrent_today_bookings(workers)
+
+    assert counting_service == [(Period.TODAY, (MetricGroup.BOOKINGS,))]
+    assert [result.hit for result in results] == [False] * workers
+    assert len({result.etag for result in results}) == 1

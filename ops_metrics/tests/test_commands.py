@@ -109,3 +109,17 @@ def test_invalid_input_exits_non_zero(db, capsys):
         Command().run_from_argv(["manage.py", "ops_metrics", "--include", "profit"])
     assert excinfo.value.code == 1
     assert "include: Unknown metric group 'profit'" in capsys.readouterr().err
+
+
+def test_a_custom_range(frozen):
+    out = StringIO()
+    call_command("ops_metrics", "--start", "2026-11-01", "--end", "2026-11-08", "--include", "bookings", stdout=out)
+
+    payload = json.loads(out.getvalue())
+    assert payload["period"] == "custom"
+    assert payload["window"]["end"] == "2026-11-08T00:00:00+01:00"  # the fixture configures Berlin
+
+
+def test_a_future_custom_range_is_a_command_error(frozen):
+    with pytest.raises(CommandError, match="start: `start` must be before now."):
+        call_command("ops_metrics", "--start", "2027-01-01", "--end", "2027-01-02")

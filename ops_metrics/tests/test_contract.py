@@ -12,6 +12,7 @@ from hypothesis import HealthCheck, given
 from hypothesis import settings as hypothesis_settings
 from rest_framework.authtoken.models import Token
 from schemathesis import GenerationMode
+from schemathesis.specs.openapi.checks import positive_data_acceptance
 
 from bookings.factories import BookingFactory
 from bookings.models import BookingStatus
@@ -20,17 +21,29 @@ from config.wsgi import application
 from ops_metrics.models import OpsAuditLog
 from staff.factories import StaffFactory
 
-PATH = "/api/v1/ops/dashboard/metrics"
+PATHS = ["/api/v1/ops/dashboard/metrics", "/api/v1/ops/dashboard/timeseries"]
 EXAMPLES = 50
 
 pytestmark = pytest.mark.django_db
 
 
-@pytest.fixture
-def operation():
+@pytest.fixture(params=PATHS)
+def operation(request):
     schema = schemathesis.openapi.from_dict(SchemaGenerator().get_schema(request=None, public=True))
     schema.app = application
-    return schema[PATH]["GET"]
+    return schema[request.param]["GET"]
+
+
+def _schema_cannot_tell(query: dict | None) -> bool:
+    """Whether a query's validity depends on relations between parameters that OpenAPI cannot express.
+
+    start and end: a pair, after one another, at most 3 years apart, not with period; compare not with period=all
+    (the default).
+    Such a generated query may be rightly refused though each value matches the schema; the 400 is still checked.
+    """
+    query = query or {}
+    all_compared = query.get("compare") in (True, "true") and query.get("period", "all") == "all"
+    return "start" in query or "end" in query or all_compared
 
 
 @pytest.fixture(autouse=True)
@@ -64,7 +77,8 @@ def _fuzz(operation, user, mode: GenerationMode) -> int:
         suppress_health_check=[HealthCheck.too_slow, HealthCheck.function_scoped_fixture],
     )
     def run(case):
-        calls.append(case.call_and_validate(headers=headers).status_code)
+        excluded = [positive_data_acceptance] if _schema_cannot_tell(case.query) else []
+        calls.append(case.call_and_validate(headers=headers, excluded_checks=excluded).status_code)
 
     run()
     return len(calls)

@@ -33,18 +33,23 @@ def _seed(*args: str) -> str:
     return out.getvalue()
 
 
+def _index(reference: str | None) -> str | None:
+    """A reference without its seed prefix, so that only values drawn from the random generator are compared."""
+    return reference and reference.rsplit("-", 1)[1]
+
+
 def _digest() -> str:
     """A digest of every generated value, with rows named by natural keys (ids and updated_at vary per load)."""
     staff = sorted(Staff.objects.values_list("name", "is_active"))
-    bookings = sorted(Booking.objects.values_list(
+    bookings = sorted((_index(reference), *rest) for reference, *rest in Booking.objects.values_list(
         "reference", "customer_name", "status", "payment_status", "total_amount", "assigned_staff__name",
         "scheduled_for", "created_at",
     ))
     complaints = sorted(
-        Complaint.objects.values_list(
+        ((_index(reference), *rest) for reference, *rest in Complaint.objects.values_list(
             "booking__reference", "subject", "priority", "status", "assigned_to__name", "created_at",
             "response_due_at", "resolution_due_at", "first_response_at", "resolved_at",
-        ),
+        )),
         key=repr,
     )
     return hashlib.sha256(repr((staff, bookings, complaints)).encode()).hexdigest()

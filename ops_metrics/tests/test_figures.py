@@ -33,6 +33,8 @@ def test_rounding_is_half_up_on_the_decimal_value():
     assert percentage(part=2, whole=3) == 66.7
     assert percentage(part=0, whole=0) is None
     assert money(Decimal("397.575")) == Decimal("397.58")
+    assert money(Decimal("0.125")) == Decimal("0.13")  # half-even (Decimal's default) would give 0.12
+    assert money(Decimal("-0.125")) == Decimal("-0.13")
     assert str(money(Decimal("0"))) == "0.00"
 
 
@@ -42,6 +44,12 @@ def test_hours_from_a_database_duration():
     assert hours(timedelta(days=8)) == 192.0
     assert hours(timedelta(microseconds=1)) == 0.0
     assert isinstance(hours(timedelta(minutes=90)), float)
+
+
+def test_hours_convert_whole_microseconds_exactly_beyond_float_precision():
+    # 2**53 µs and more (about 285 years): 2,502,000 h + 17.999999 s is 2502000.004999… h, so .00, not .01;
+    # dividing the timedelta in floating point rounds the microseconds up to 18 s and the hours to .01.
+    assert hours(timedelta(days=104250, seconds=17, microseconds=999999)) == 2502000.0
 
 
 def test_mean_hours_rounds_the_exact_mean_to_the_microsecond_first():

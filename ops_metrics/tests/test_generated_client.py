@@ -1,4 +1,4 @@
-"""A client generated from the OpenAPI schema (openapi-python-client) parses real responses of the endpoint."""
+"""A client generated from the OpenAPI schema (openapi-python-client) parses real responses of both endpoints."""
 import importlib
 import subprocess
 import sys
@@ -10,14 +10,13 @@ from zoneinfo import ZoneInfo
 
 import attrs
 import pytest
-import time_machine
 from django.core.management import call_command
 
 from bookings.factories import BookingFactory
 from bookings.models import BookingStatus
 from complaints.factories import ComplaintFactory
 from complaints.models import ComplaintPriority, ComplaintStatus
-from ops_metrics.constants import ALL_GROUPS, MetricGroup, Period
+from ops_metrics.constants import ALL_GROUPS, ALL_SERIES, MetricGroup, Period
 from staff.factories import StaffFactory
 
 URL = "/api/v1/ops/dashboard/metrics"
@@ -101,12 +100,6 @@ def _at(hour: int, minute: int) -> datetime:
 
 
 @pytest.fixture
-def frozen():
-    with time_machine.travel(NOW, tick=False):
-        yield
-
-
-@pytest.fixture
 def data_set(db, frozen):
     """Three bookings (150.00 revenue), four complaints (one breached, one at risk, two resolved), two staff."""
     ana, ben = StaffFactory(name="Ana"), StaffFactory(name="Ben")
@@ -142,7 +135,7 @@ def test_an_admin_response_with_every_group_parses(generated, admin_client_api, 
 
     parsed = _parse(response, generated.models.DashboardMetricsResponse, generated)
 
-    assert parsed.period == generated.models.PeriodEnum.TODAY
+    assert parsed.period == generated.models.ReportedPeriodEnum.TODAY
     assert parsed.window.start == datetime(2026, 11, 26, tzinfo=UTC)
     assert parsed.generated_at == NOW
     assert parsed.redacted == []
@@ -185,7 +178,7 @@ def test_an_all_time_response_parses_with_a_null_window_start(generated, admin_c
 
     parsed = _parse(response, generated.models.DashboardMetricsResponse, generated)
 
-    assert parsed.period == generated.models.PeriodEnum.ALL
+    assert parsed.period == generated.models.ReportedPeriodEnum.ALL
     assert parsed.window.start is None
     assert parsed.window.end == NOW
     assert parsed.comparison.current.start == datetime(2026, 11, 1, tzinfo=UTC)
@@ -213,3 +206,53 @@ def test_a_403_body_parses_with_the_refusal_model(generated, plain_client_api, f
     parsed = _parse(response, generated.models.ErrorDetail, generated)
 
     assert parsed.detail
+
+
+TIMESERIES_URL = "/api/v1/ops/dashboard/timeseries"
+
+
+def test_an_admin_time_series_with_its_comparison_parses(generated, admin_client_api, data_set):
+    response = admin_client_api.get(TIMESERIES_URL, {"period": Period.TODAY, "compare": "true"})
+    assert response.status_code == 200
+
+    parsed = _parse(response, generated.models.TimeseriesResponse, generated)
+
+    assert parsed.period == generated.models.ReportedPeriodEnum.TODAY
+    assert parsed.interval == generated.models.IntervalEnum.HOUR
+    assert len(parsed.buckets) == 11
+    assert parsed.buckets[9] == _at(9, 0)
+    assert parsed.series.bookings_created[9] == 3
+    assert parsed.series.revenue[9] == "150.00"
+    assert parsed.series.sla_compliance_rate[10] == 50.0
+    assert parsed.series.avg_response_hours[8] == 0.5
+    assert parsed.series.avg_resolution_hours[9] is None
+    assert parsed.previous.window.end == datetime(2026, 11, 25, 10, 30, tzinfo=UTC)
+    assert parsed.previous.series.bookings_created == [0] * 11
+
+
+def test_a_reader_time_series_over_a_custom_range_parses_without_revenue(generated, reader_client_api, data_set):
+    response = reader_client_api.get(
+        TIMESERIES_URL, {"start": "2026-11-20", "end": "2026-11-27", "metrics": "revenue,complaints_created"}
+    )
+    assert response.status_code == 200
+
+    parsed = _parse(response, generated.models.TimeseriesResponse, generated)
+
+    assert parsed.period == generated.models.ReportedPeriodEnum.CUSTOM
+    assert parsed.interval == generated.models.IntervalEnum.DAY
+    assert parsed.series.revenue is generated.types.UNSET
+    assert parsed.series.complaints_created == [0, 0, 0, 0, 0, 0, 4]
+    assert parsed.redacted == [generated.models.RedactedEnum.REVENUE]
+    assert parsed.previous is generated.types.UNSET
+
+
+def test_a_time_series_400_body_parses_with_its_error_model(generated, admin_client_api, frozen):
+    response = admin_client_api.get(TIMESERIES_URL, {"period": Period.ALL, "compare": "true"})
+    assert response.status_code == 400
+
+    parsed = _parse(response, generated.models.TimeseriesQueryErrorResponse, generated)
+
+    assert len(parsed.errors.compare) == 1
+    assert parsed.errors.metrics is generated.types.UNSET
+    assert parsed.valid.metrics == list(ALL_SERIES)
+    assert all(isinstance(value, generated.models.SeriesMetricEnum) for value in parsed.valid.metrics)

@@ -4,7 +4,6 @@ from decimal import Decimal
 from zoneinfo import ZoneInfo
 
 import pytest
-from django.core.cache import caches
 from django.db import connections
 from django.test.utils import CaptureQueriesContext
 
@@ -26,13 +25,6 @@ ONE_MICROSECOND = timedelta(microseconds=1)
 
 def at(*args: int, tz: ZoneInfo = BERLIN) -> datetime:
     return datetime(*args, tzinfo=tz)
-
-
-def configure(**fields) -> None:
-    """Set the OpsConfig row and drop every cached copy (the test transaction never commits)."""
-    OpsConfig.objects.update_or_create(pk=OpsConfig.SINGLETON_PK, defaults=fields)
-    for cache in caches.all():
-        cache.clear()
 
 
 def dashboard_metrics(*, period: str, groups: list[str], now: datetime = NOW, config: OpsConfig | None = None) -> dict:
@@ -61,7 +53,7 @@ def engine(settings) -> str:
 
 
 @pytest.fixture
-def dataset(db, time_machine):
+def dataset(configure, time_machine):
     """Bookings b1..b10, complaints c1..c10 and five staff members around NOW (figures worked out per test)."""
     time_machine.move_to(NOW, tick=False)
     configure(timezone="Europe/Berlin", sla_at_risk_buffer_minutes=60)
@@ -262,7 +254,7 @@ def test_unknown_period_or_group_is_a_value_error(db, period, groups):
         dashboard_metrics(period=period, groups=groups, now=NOW)
 
 
-def test_empty_database_gives_zeroes_and_nulls(db):
+def test_empty_database_gives_zeroes_and_nulls(configure):
     configure(timezone="Europe/Berlin")
     payload = dashboard_metrics(period="week", groups=list(ALL_GROUPS), now=NOW)
     assert payload["bookings"]["growth_rate"] is None
@@ -282,7 +274,7 @@ def test_empty_database_gives_zeroes_and_nulls(db):
         ("America/New_York", at(2026, 11, 1, 23, 30, tz=NEW_YORK), datetime(2026, 11, 1, 4, 0, tzinfo=UTC), 24.5),
     ],
 )
-def test_today_on_dst_days_counts_from_local_midnight(db, tz_name, now, midnight_utc, hours_so_far):
+def test_today_on_dst_days_counts_from_local_midnight(configure, tz_name, now, midnight_utc, hours_so_far):
     configure(timezone=tz_name)
     booking(midnight_utc, BookingStatus.PENDING, "1.00")  # exactly local midnight: today
     booking(midnight_utc - ONE_MICROSECOND, BookingStatus.PENDING, "2.00")  # yesterday 23:59:59.999999
@@ -300,7 +292,7 @@ def test_today_on_dst_days_counts_from_local_midnight(db, tz_name, now, midnight
     assert (payload["bookings"]["previous"], payload["bookings"]["growth_rate"]) == (0, None)
 
 
-def test_week_and_month_counts_across_dst_in_new_york(db):
+def test_week_and_month_counts_across_dst_in_new_york(configure):
     configure(timezone="America/New_York")
     now = at(2026, 11, 4, 10, tz=NEW_YORK)  # Wednesday; 1 November (EDT) began the month, Monday 2nd (EST) the week
     booking(datetime(2026, 11, 2, 5, 0, tzinfo=UTC), BookingStatus.PENDING, "1.00")  # Mon 00:00 EST
@@ -311,7 +303,7 @@ def test_week_and_month_counts_across_dst_in_new_york(db):
     assert (bookings["week"], bookings["month"], bookings["total"]) == (1, 3, 1)
 
 
-def test_cent_exact_sums_never_float(db):
+def test_cent_exact_sums_never_float(configure):
     configure(timezone="UTC")
     for amount in ("0.10", "0.20", "0.10", "0.20", "0.10", "0.20", "0.01"):
         booking(NOW - timedelta(hours=1), BookingStatus.COMPLETED, amount)
@@ -366,7 +358,7 @@ def _table(sql: str) -> str:
     ],
 )
 @pytest.mark.parametrize("period", ["today", "all"])
-def test_query_count_is_constant_and_only_requested_tables_are_read(db, groups, tables, period):
+def test_query_count_is_constant_and_only_requested_tables_are_read(configure, groups, tables, period):
     configure(timezone="Europe/Berlin")
     counts = []
     for size in (5, 200):
@@ -383,7 +375,7 @@ def _where(sql: str, table: str) -> str:
     return sql.split(f'FROM "{table}"', 1)[1].split(" GROUP BY ", 1)[0]
 
 
-def test_periods_other_than_all_bound_the_scan_on_indexed_columns(db):
+def test_periods_other_than_all_bound_the_scan_on_indexed_columns(configure):
     configure(timezone="Europe/Berlin")
     bookings_sql, complaints_sql, _ = _metrics_queries("week", list(ALL_GROUPS))
     # Earliest start among week, today, month and both comparison windows: last week's Monday < 1 Nov.
@@ -426,7 +418,7 @@ def replica(db, settings):
     del connections.settings["replica"]
 
 
-def test_metrics_queries_run_on_the_ops_metrics_database_alias(replica):
+def test_metrics_queries_run_on_the_ops_metrics_database_alias(replica, configure):
     configure(timezone="Europe/Berlin")
     staff = StaffFactory(name="Replica Ruth")
     booking(NOW - timedelta(hours=1), BookingStatus.IN_PROGRESS, "12.34", staff)

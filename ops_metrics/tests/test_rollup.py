@@ -236,13 +236,13 @@ def test_rebuild_command_and_status(history):
 
 
 def test_the_migration_installs_the_triggers_this_module_defines():
-    migration = importlib.import_module("ops_metrics.migrations.0004_rollups")
+    migration = importlib.import_module("ops_metrics.migrations.0005_rollups")
     assert install_sql() == migration.INSTALL
     assert uninstall_sql() == migration.UNINSTALL
 
 
 def test_the_migration_marks_summaries_current_only_when_the_tables_were_empty(history):
-    migration = importlib.import_module("ops_metrics.migrations.0004_rollups")
+    migration = importlib.import_module("ops_metrics.migrations.0005_rollups")
     with connection.cursor() as cursor:
         cursor.execute("DELETE FROM ops_rollup_state")
 

@@ -90,19 +90,19 @@ def test_month_comparison_clips_to_the_previous_months_end(now, previous_end):
 
 
 @pytest.mark.parametrize(
-    ("tz", "day", "hours_in_day"),
+    ("tz", "day", "midnight_utc", "whole_hours"),
     [
-        (BERLIN, (2026, 3, 29), 23),  # spring forward 02:00 -> 03:00
-        (BERLIN, (2026, 10, 25), 25),  # fall back 03:00 -> 02:00
-        (NEW_YORK, (2026, 3, 8), 23),
-        (NEW_YORK, (2026, 11, 1), 25),
+        (BERLIN, (2026, 3, 29), datetime(2026, 3, 28, 23, tzinfo=UTC), 22),  # spring forward 02:00 -> 03:00
+        (BERLIN, (2026, 10, 25), datetime(2026, 10, 24, 22, tzinfo=UTC), 24),  # fall back 03:00 -> 02:00
+        (NEW_YORK, (2026, 3, 8), datetime(2026, 3, 8, 5, tzinfo=UTC), 22),
+        (NEW_YORK, (2026, 11, 1), datetime(2026, 11, 1, 4, tzinfo=UTC), 24),
     ],
 )
-def test_a_dst_day_is_still_one_day(tz, day, hours_in_day):
+def test_a_dst_day_is_still_one_day(tz, day, midnight_utc, whole_hours):
     last_instant = local(tz, *day, 23, 59, 59, 999999)
     w = build_windows(period="today", now=last_instant, tz=tz)
-    assert w.today.start == local(tz, *day)
-    assert w.today.end - w.today.start == timedelta(hours=hours_in_day) - timedelta(microseconds=1)
+    assert w.today.start == midnight_utc
+    assert w.today.end - w.today.start == timedelta(hours=whole_hours, minutes=59, seconds=59, microseconds=999999)
     # One microsecond later it is the next day, whose window starts exactly there.
     next_day = build_windows(period="today", now=last_instant + timedelta(microseconds=1), tz=tz)
     assert next_day.today.start == last_instant + timedelta(microseconds=1)

@@ -3,7 +3,8 @@ import json
 
 from django.core.management.base import BaseCommand, CommandError
 
-from ops_metrics.query import InvalidQuery, parse_metrics_query
+from ops_metrics.constants import CUSTOM_PERIOD
+from ops_metrics.query import InvalidQuery, parse_metrics_query, parse_range
 from ops_metrics.services import cached_dashboard_metrics
 
 
@@ -12,14 +13,21 @@ class Command(BaseCommand):
 
     def add_arguments(self, parser) -> None:
         parser.add_argument("--period", action="append", default=[], help="today, week, month or all (default all).")
+        parser.add_argument("--start", action="append", default=[], help="Custom range start (date or timestamp).")
+        parser.add_argument("--end", action="append", default=[], help="Custom range end, exclusive.")
         parser.add_argument(
             "--include", action="append", default=[], help="Comma-separated metric groups (default: all of them)."
         )
 
     def handle(self, *args, **options) -> None:
         try:
-            period, groups = parse_metrics_query(period=options["period"], include=options["include"])
+            custom = parse_range(period=options["period"], start=options["start"], end=options["end"])
+            period, groups = parse_metrics_query(
+                period=[] if custom else options["period"], include=options["include"]
+            )
+            payload = cached_dashboard_metrics(
+                period=CUSTOM_PERIOD if custom else period, groups=groups, custom=custom
+            ).payload
         except InvalidQuery as exc:
             raise CommandError(f"{exc.param}: {exc.message}") from exc
-        payload = cached_dashboard_metrics(period=period, groups=groups).payload
         self.stdout.write(json.dumps(payload, indent=2))

@@ -102,7 +102,7 @@ def uninstall(apps, schema_editor):
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('ops', '0003_sla_targets_move_to_complaints'),
+        ('ops', '0004_timeseries_audit'),
         ('bookings', '0002_open_by_staff_index'),
         ('complaints', '0003_sla_policy'),
     ]

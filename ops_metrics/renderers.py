@@ -1,0 +1,105 @@
+"""CSV renderers of the dashboard payloads (`Accept: text/csv` or `?format=csv`), and lenient `format` negotiation."""
+import csv
+import io
+from collections.abc import Iterator
+
+from rest_framework.negotiation import DefaultContentNegotiation
+from rest_framework.renderers import BaseRenderer
+
+
+class LenientFormatNegotiation(DefaultContentNegotiation):
+    """An unknown `format` is ignored like any unknown query parameter (the Accept header decides), not a 404."""
+
+    def filter_renderers(self, renderers: list, format: str) -> list:
+        return [renderer for renderer in renderers if renderer.format == format] or renderers
+
+
+def _flatten(value: object, prefix: str = "") -> Iterator[tuple[str, object]]:
+    """(dotted column, value) pairs of nested maps and lists, in payload order."""
+    if isinstance(value, dict):
+        for key, item in value.items():
+            yield from _flatten(item, f"{prefix}.{key}" if prefix else str(key))
+    elif isinstance(value, list) and any(isinstance(item, dict | list) for item in value):
+        for index, item in enumerate(value):
+            yield from _flatten(item, f"{prefix}.{index}")
+    elif isinstance(value, list):
+        yield prefix, ";".join("" if item is None else str(item) for item in value)
+    else:
+        yield prefix, value
+
+
+def _cell(value: object) -> object:
+    """Blank for null, lower-case booleans as in JSON, anything else as is."""
+    if value is None:
+        return ""
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    return value
+
+
+def _csv(header: list[str], rows: list[list[object]]) -> bytes:
+    out = io.StringIO()
+    writer = csv.writer(out, lineterminator="\r\n")
+    writer.writerow(header)
+    writer.writerows([_cell(value) for value in row] for row in rows)
+    return out.getvalue().encode()
+
+
+def _filename(kind: str, data: dict) -> str:
+    window = data.get("window") or {}
+    dates = [str(bound)[:10] for bound in (window.get("start"), window.get("end")) if bound]
+    parts = ["ops", kind, str(data.get("period", "")), *dates, data.get("interval", "")]
+    return "-".join(part for part in parts if part) + ".csv"
+
+
+class _PayloadCSVRenderer(BaseRenderer):
+    """A payload as CSV; error bodies as one flattened row; an attachment file name on 200 responses."""
+
+    media_type = "text/csv"
+    format = "csv"
+    charset = "utf-8"
+    kind = "metrics"
+
+    def table(self, data: dict) -> tuple[list[str], list[list[object]]]:
+        pairs = list(_flatten(data))
+        return [column for column, _ in pairs], [[value for _, value in pairs]]
+
+    def render(self, data, accepted_media_type=None, renderer_context=None) -> bytes:
+        if data is None:  # 304
+            return b""
+        response = (renderer_context or {}).get("response")
+        if response is not None and response.status_code == 200 and "window" in data:
+            header, rows = self.table(data)
+            response["Content-Disposition"] = f'attachment; filename="{_filename(self.kind, data)}"'
+        else:
+            header, rows = _PayloadCSVRenderer.table(self, data)
+        return _csv(header, rows)
+
+
+class MetricsCSVRenderer(_PayloadCSVRenderer):
+    """The metrics payload as one row with a `group.field` column per figure (nested maps flattened)."""
+
+
+class TimeseriesCSVRenderer(_PayloadCSVRenderer):
+    """A time series as one row per bucket: start, end, one column per metric (previous buckets after, if any)."""
+
+    kind = "timeseries"
+
+    @staticmethod
+    def _rows(label: str | None, part: dict, end: object) -> list[list[object]]:
+        starts = part["buckets"]
+        ends = [*starts[1:], end]
+        columns = list(part["series"].values())
+        return [
+            [*([label] if label else []), start, stop, *(values[i] for values in columns)]
+            for i, (start, stop) in enumerate(zip(starts, ends, strict=True))
+        ]
+
+    def table(self, data: dict) -> tuple[list[str], list[list[object]]]:
+        metrics = list(data["series"])
+        previous = data.get("previous")
+        if previous is None:
+            return ["start", "end", *metrics], self._rows(None, data, data["window"]["end"])
+        rows = self._rows("current", data, data["window"]["end"])
+        rows += self._rows("previous", previous, previous["window"]["end"])
+        return ["window", "start", "end", *metrics], rows
