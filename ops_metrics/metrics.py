@@ -1,4 +1,5 @@
 """The dashboard payload: windows in the business timezone, an engine's totals, figures shaped per SPEC §4."""
+import time
 from collections.abc import Collection
 from datetime import datetime, timedelta
 from decimal import Decimal
@@ -9,7 +10,7 @@ from complaints.models import ACTIVE_STATUSES, UNRESOLVED_STATUSES, ComplaintPri
 from complaints.selectors import SlaState
 from ops_metrics import app_settings
 from ops_metrics.constants import ALL_GROUPS, CUSTOM_PERIOD, MetricGroup, Period
-from ops_metrics.engines import select_engine
+from ops_metrics.engines.selection import observe_computation, select_engine
 from ops_metrics.engines.totals import BookingTotals, ComplaintTotals
 from ops_metrics.figures import ZERO, growth_rate, mean_hours, money, percentage
 from ops_metrics.models import OpsConfig
@@ -139,6 +140,7 @@ def dashboard_metrics(
     requested = frozenset(groups)
     using = app_settings.metrics_database()
     engine = select_engine(using=using)
+    started = time.perf_counter()
 
     figures: dict[str, dict] = {}
     if requested & BOOKING_GROUPS:
@@ -171,6 +173,7 @@ def dashboard_metrics(
             bookings=bookings, complaints=complaints, workload=engine.staff_workload(using=using)
         )
 
+    observe_computation(kind="metrics", period=period, engine=engine, seconds=time.perf_counter() - started)
     return {
         "period": period,
         "timezone": tz.key,

@@ -1,4 +1,5 @@
 """The time-series payload (SPEC §9): calendar buckets of a window, an engine's per-bucket totals, columnar series."""
+import time
 from collections.abc import Collection, Sequence
 from datetime import datetime, timedelta
 from zoneinfo import ZoneInfo
@@ -8,6 +9,7 @@ from ops_metrics import app_settings
 from ops_metrics.buckets import TooManyBuckets, bucket_bounds
 from ops_metrics.constants import ALL_SERIES, MAX_BUCKETS, Interval, SeriesMetric
 from ops_metrics.engines import scan
+from ops_metrics.engines.selection import observe_computation, select_engine
 from ops_metrics.engines.totals import ComplaintSeries, StatusTally
 from ops_metrics.figures import ZERO, mean_hours, money, percentage
 from ops_metrics.models import OpsConfig
@@ -79,7 +81,8 @@ def timeseries(*, query: SeriesQuery, metrics: Collection[str], config: OpsConfi
     requested = frozenset(metrics)
     tz = config.tzinfo
     using = app_settings.metrics_database()
-    engine = scan
+    engine = select_engine(using=using)
+    started = time.perf_counter()
     windows = windows_for(period=query.period, custom=query.custom, now=now, tz=tz)
     window = windows.period
     if window.start is None:
@@ -111,6 +114,7 @@ def timeseries(*, query: SeriesQuery, metrics: Collection[str], config: OpsConfi
         }
 
     current_part = cut(current_positions, current)
+    observe_computation(kind="timeseries", period=query.period, engine=engine, seconds=time.perf_counter() - started)
     payload = {
         "period": query.period,
         "interval": Interval(query.interval).value,

@@ -53,5 +53,7 @@ def test_exposes_django_http_and_database_metrics_and_the_service_metrics(superu
     assert 'django_db_execute_total{alias="default",vendor="postgresql"}' in body
     for name in ("hits", "misses"):
         assert re.search(rf'^ops_metrics_cache_{name}_total{{kind="metrics"}} [1-9]', body, re.MULTILINE)
+    assert re.search(r'^ops_metrics_computation_seconds_count{engine="(scan|rollup)",kind="metrics",period="week"} [1-9]',
+                     body, re.MULTILINE)
     for name in ("cache_invalidation_failures", "audit_write_failures"):
         assert re.search(rf"^ops_metrics_{name}_total \d", body, re.MULTILINE)

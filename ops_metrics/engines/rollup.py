@@ -8,7 +8,7 @@ the raw rows instead (custom ranges only: every dashboard window starts within 6
 is the summaries' all-time counts per status; the other "now" figures (unresolved complaints and their SLA state,
 staff workload) come from scan, whose queries for them read only the open backlog.
 """
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from datetime import UTC, datetime, timedelta
 from decimal import Decimal
 
@@ -17,7 +17,7 @@ from django.db import connections
 from bookings.models import OPEN_STATUSES, BookingStatus
 from complaints.models import ComplaintPriority, ComplaintStatus
 from ops_metrics.engines import scan
-from ops_metrics.engines.totals import BookingTotals, ComplaintTotals, EventTally, StatusTally
+from ops_metrics.engines.totals import BookingTotals, ComplaintSeries, ComplaintTotals, EventTally, StatusTally
 from ops_metrics.figures import ZERO
 from ops_metrics.rollups import (
     DAY,
@@ -97,7 +97,7 @@ class _Statement:
     def __init__(self) -> None:
         self.selects: list[tuple[str, list]] = []
         self.numbers: dict[tuple, int] = {}
-        self.rows: dict[tuple, tuple[int, Decimal]] = {}
+        self.rows: dict[int, list[tuple[str | None, str | None, int, Decimal]]] = {}
 
     def _select(self, identity: tuple, sql: str, params: list) -> int:
         if identity not in self.numbers:
@@ -173,14 +173,16 @@ class _Statement:
         params = [param for _, select_params in self.selects for param in select_params]
         with connections[using].cursor() as cursor:
             cursor.execute(f"SELECT p, k1, k2, sum(n), sum(x) FROM ({sql}) AS u GROUP BY 1, 2, 3", params)
-            self.rows = {(p, k1, k2): (int(n), x) for p, k1, k2, n, x in cursor.fetchall()}
+            for p, k1, k2, n, x in cursor.fetchall():
+                self.rows.setdefault(p, []).append((k1, k2, int(n), x))
 
     def total(self, numbers: list[int], k1: str | None = None, k2: str | None = None) -> tuple[int, Decimal | None]:
         """(count, summed) over the SELECTs `numbers` for one key (None: every key)."""
         count, summed = 0, None
-        for (p, key1, key2), (n, x) in self.rows.items():
-            if p in numbers and (k1 is None or key1 == k1) and (k2 is None or key2 == k2):
-                count, summed = count + n, x if summed is None else summed + x
+        for number in set(numbers):
+            for key1, key2, n, x in self.rows.get(number, ()):
+                if (k1 is None or key1 == k1) and (k2 is None or key2 == k2):
+                    count, summed = count + n, x if summed is None else summed + x
         return count, summed
 
 
@@ -248,6 +250,46 @@ def complaint_totals(
         ).backlog
     return ComplaintTotals(
         created=created_counts, resolved=resolved, responded=responded, compliant=compliant, backlog=open_backlog
+    )
+
+
+def _buckets(bounds: Sequence[datetime]) -> list[Window]:
+    return [Window(start, end) for start, end in zip(bounds, bounds[1:], strict=False)]
+
+
+def booking_series(*, bounds: Sequence[datetime], amounts: bool, using: str) -> list[dict[str, StatusTally]]:
+    """As scan.booking_series, from the summaries: every bucket's pieces in one statement (shared pieces read once)."""
+    statement = _Statement()
+    selects = [statement.window(FACT_OF[BookingRollup], bucket) for bucket in _buckets(bounds)]
+    statement.run(using=using)
+    series = []
+    for numbers in selects:
+        tallies = {}
+        for status in BookingStatus.values:
+            count, amount = statement.total(numbers, status)
+            tallies[status] = StatusTally(count=count, amount=(amount if amounts else None) or ZERO)
+        series.append(tallies)
+    return series
+
+
+def complaint_series(*, bounds: Sequence[datetime], sla_at: tuple[datetime, datetime] | None, using: str) -> ComplaintSeries:
+    """As scan.complaint_series, from the summaries; compliance per bucket as in complaint_totals."""
+    statement = _Statement()
+    buckets = _buckets(bounds)
+    created = [statement.window(FACT_OF[ComplaintCreatedRollup], bucket) for bucket in buckets]
+    resolved = [statement.window(FACT_OF[ComplaintResolvedRollup], bucket) for bucket in buckets]
+    responded = [statement.window(FACT_OF[ComplaintRespondedRollup], bucket) for bucket in buckets]
+    pending_ok = [statement.pending_ok(bucket, sla_at[0]) for bucket in buckets] if sla_at is not None else []
+    statement.run(using=using)
+    met = str(ResolvedOutcome.MET.value)
+    return ComplaintSeries(
+        created=[statement.total(numbers)[0] for numbers in created],
+        resolved=[_event_tally(statement.total(numbers)) for numbers in resolved],
+        responded=[_event_tally(statement.total(numbers)) for numbers in responded],
+        compliant=[
+            statement.total(numbers, met)[0] + statement.total([pending])[0]
+            for numbers, pending in zip(resolved, pending_ok, strict=True)
+        ] if sla_at is not None else [0] * len(buckets),
     )
 
 

@@ -14,8 +14,9 @@ from bookings.factories import BookingFactory
 from bookings.models import Booking, BookingStatus
 from complaints.factories import ComplaintFactory
 from complaints.models import Complaint, ComplaintPriority, ComplaintStatus
-from ops_metrics.engines import rollup, scan, select_engine
+from ops_metrics.engines import rollup, scan
 from ops_metrics.engines.rollup import RAW, pieces
+from ops_metrics.engines.selection import select_engine
 from ops_metrics.rollup_selectors import rollups_current, summary_differences
 from ops_metrics.rollup_services import compact, mark_stale, rebuild
 from ops_metrics.rollups import DAY, FINE, BookingRollup, ComplaintResolvedRollup, install_sql, uninstall_sql

@@ -26,6 +26,13 @@ NOW = datetime(2026, 11, 18, 14, 30, tzinfo=BERLIN)  # Wednesday
 pytestmark = pytest.mark.django_db
 
 
+@pytest.fixture(autouse=True)
+def engine(settings) -> str:
+    """The scan engine, the reference (test_rollup_timeseries.py runs these tests again with rollup)."""
+    settings.OPS_METRICS_ENGINE = "scan"
+    return settings.OPS_METRICS_ENGINE
+
+
 def at(*args: int, tz: ZoneInfo = BERLIN) -> datetime:
     return datetime(*args, tzinfo=tz)
 

@@ -1,0 +1,28 @@
+"""Which engine serves a computation: OPS_METRICS_ENGINE, and for `auto` whether the summaries are current."""
+from types import ModuleType
+
+from django.db import connections
+
+from ops_metrics import app_settings, observability
+from ops_metrics.engines import rollup, scan
+from ops_metrics.rollup_selectors import rollups_current
+
+
+def select_engine(*, using: str) -> ModuleType:
+    """The engine for a computation on `using` per OPS_METRICS_ENGINE; auto = rollup while the summaries are current."""
+    choice = app_settings.engine()
+    if choice == "scan" or connections[using].vendor != "postgresql":  # no summaries elsewhere
+        return scan
+    if choice == "rollup":
+        return rollup
+    return rollup if rollups_current(using=using) else scan
+
+
+def engine_name(engine: ModuleType) -> str:
+    """`scan` or `rollup`, for logs and metrics."""
+    return engine.__name__.rsplit(".", 1)[1]
+
+
+def observe_computation(*, kind: str, period: str, engine: ModuleType, seconds: float) -> None:
+    """Count one computation's duration in the service's Prometheus histogram."""
+    observability.COMPUTATION_SECONDS.labels(kind=kind, period=period, engine=engine_name(engine)).observe(seconds)
