@@ -294,7 +294,8 @@ def main() -> None:
     if args.no_append:
         return
     header = (
-        f"## Write load (bench/write_load.py, {datetime.now(UTC):%Y-%m-%d %H:%M} UTC, {counts} after the run; "
+        f"## Write load (bench/write_load.py, {datetime.now(UTC):%Y-%m-%d %H:%M} UTC, {counts} before the run, "
+        f"{Booking.objects.count():,} and {Complaint.objects.count():,} after; "
         f"gunicorn 2 workers × 4 threads, Redis; summary differences afterwards: {differences or 'none'}; {verified})"
     )
     with open(args.results, "a") as results_file:
