@@ -8,11 +8,12 @@ the raw rows instead (custom ranges only: every dashboard window starts within 6
 is the summaries' all-time counts per status; the other "now" figures (unresolved complaints and their SLA state,
 staff workload) come from scan, whose queries for them read only the open backlog.
 """
-from collections.abc import Mapping, Sequence
+from collections.abc import Iterator, Mapping, Sequence
+from contextlib import contextmanager
 from datetime import UTC, datetime, timedelta
 from decimal import Decimal
 
-from django.db import connections
+from django.db import connections, transaction
 
 from bookings.models import OPEN_STATUSES, BookingStatus
 from complaints.models import ComplaintPriority, ComplaintStatus
@@ -253,44 +254,70 @@ def complaint_totals(
     )
 
 
+# Buckets per statement of a series: each bucket adds a few SELECTs to a UNION ALL, which PostgreSQL plans
+# recursively; a month by hour with its comparison (1,400+ buckets) in one statement exceeds its stack depth.
+SERIES_CHUNK = 24
+
+
 def _buckets(bounds: Sequence[datetime]) -> list[Window]:
     return [Window(start, end) for start, end in zip(bounds, bounds[1:], strict=False)]
 
 
+@contextmanager
+def _one_snapshot(using: str) -> Iterator[None]:
+    """One REPEATABLE READ transaction for a series' statements (inside an open transaction: that one)."""
+    connection = connections[using]
+    if connection.in_atomic_block:
+        yield
+        return
+    with transaction.atomic(using=using):
+        with connection.cursor() as cursor:
+            cursor.execute("SET TRANSACTION ISOLATION LEVEL REPEATABLE READ")
+        yield
+
+
+def _chunks(buckets: list[Window]) -> Iterator[list[Window]]:
+    for first in range(0, len(buckets), SERIES_CHUNK):
+        yield buckets[first:first + SERIES_CHUNK]
+
+
 def booking_series(*, bounds: Sequence[datetime], amounts: bool, using: str) -> list[dict[str, StatusTally]]:
-    """As scan.booking_series, from the summaries: every bucket's pieces in one statement (shared pieces read once)."""
-    statement = _Statement()
-    selects = [statement.window(FACT_OF[BookingRollup], bucket) for bucket in _buckets(bounds)]
-    statement.run(using=using)
+    """As scan.booking_series, from the summaries: each chunk of buckets one statement, all in one snapshot."""
     series = []
-    for numbers in selects:
-        tallies = {}
-        for status in BookingStatus.values:
-            count, amount = statement.total(numbers, status)
-            tallies[status] = StatusTally(count=count, amount=(amount if amounts else None) or ZERO)
-        series.append(tallies)
+    with _one_snapshot(using):
+        for chunk in _chunks(_buckets(bounds)):
+            statement = _Statement()
+            selects = [statement.window(FACT_OF[BookingRollup], bucket) for bucket in chunk]
+            statement.run(using=using)
+            for numbers in selects:
+                tallies = {}
+                for status in BookingStatus.values:
+                    count, amount = statement.total(numbers, status)
+                    tallies[status] = StatusTally(count=count, amount=(amount if amounts else None) or ZERO)
+                series.append(tallies)
     return series
 
 
 def complaint_series(*, bounds: Sequence[datetime], sla_at: tuple[datetime, datetime] | None, using: str) -> ComplaintSeries:
     """As scan.complaint_series, from the summaries; compliance per bucket as in complaint_totals."""
-    statement = _Statement()
-    buckets = _buckets(bounds)
-    created = [statement.window(FACT_OF[ComplaintCreatedRollup], bucket) for bucket in buckets]
-    resolved = [statement.window(FACT_OF[ComplaintResolvedRollup], bucket) for bucket in buckets]
-    responded = [statement.window(FACT_OF[ComplaintRespondedRollup], bucket) for bucket in buckets]
-    pending_ok = [statement.pending_ok(bucket, sla_at[0]) for bucket in buckets] if sla_at is not None else []
-    statement.run(using=using)
     met = str(ResolvedOutcome.MET.value)
-    return ComplaintSeries(
-        created=[statement.total(numbers)[0] for numbers in created],
-        resolved=[_event_tally(statement.total(numbers)) for numbers in resolved],
-        responded=[_event_tally(statement.total(numbers)) for numbers in responded],
-        compliant=[
-            statement.total(numbers, met)[0] + statement.total([pending])[0]
-            for numbers, pending in zip(resolved, pending_ok, strict=True)
-        ] if sla_at is not None else [0] * len(buckets),
-    )
+    created, resolved, responded, compliant = [], [], [], []
+    with _one_snapshot(using):
+        for chunk in _chunks(_buckets(bounds)):
+            statement = _Statement()
+            created_selects = [statement.window(FACT_OF[ComplaintCreatedRollup], bucket) for bucket in chunk]
+            resolved_selects = [statement.window(FACT_OF[ComplaintResolvedRollup], bucket) for bucket in chunk]
+            responded_selects = [statement.window(FACT_OF[ComplaintRespondedRollup], bucket) for bucket in chunk]
+            pending_ok = [statement.pending_ok(bucket, sla_at[0]) for bucket in chunk] if sla_at is not None else []
+            statement.run(using=using)
+            created += [statement.total(numbers)[0] for numbers in created_selects]
+            resolved += [_event_tally(statement.total(numbers)) for numbers in resolved_selects]
+            responded += [_event_tally(statement.total(numbers)) for numbers in responded_selects]
+            compliant += [
+                statement.total(numbers, met)[0] + statement.total([pending])[0]
+                for numbers, pending in zip(resolved_selects, pending_ok, strict=True)
+            ] if sla_at is not None else [0] * len(chunk)
+    return ComplaintSeries(created=created, resolved=resolved, responded=responded, compliant=compliant)
 
 
 def staff_workload(*, using: str) -> list[dict]:

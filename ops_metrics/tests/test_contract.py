@@ -5,6 +5,7 @@ import pytest
 import schemathesis
 from django.conf import settings
 from django.core.signals import request_finished, request_started
+from django.core.wsgi import get_wsgi_application
 from django.db import close_old_connections
 from django.test import override_settings
 from drf_spectacular.generators import SchemaGenerator
@@ -17,7 +18,6 @@ from schemathesis.specs.openapi.checks import positive_data_acceptance
 from bookings.factories import BookingFactory
 from bookings.models import BookingStatus
 from complaints.factories import ComplaintFactory
-from config.wsgi import application
 from ops_metrics.models import OpsAuditLog
 from staff.factories import StaffFactory
 
@@ -30,7 +30,7 @@ pytestmark = pytest.mark.django_db
 @pytest.fixture(params=PATHS)
 def operation(request):
     schema = schemathesis.openapi.from_dict(SchemaGenerator().get_schema(request=None, public=True))
-    schema.app = application
+    schema.app = get_wsgi_application()  # Django's, not config.wsgi's: no request timeouts leak into other tests
     return schema[request.param]["GET"]
 
 
