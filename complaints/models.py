@@ -102,6 +102,11 @@ class Complaint(models.Model):
                 fields=["assigned_to"], condition=models.Q(status__in=UNRESOLVED_STATUSES),
                 name="complaint_open_staff_idx",
             ),
+            # The SLA state of the open backlog (a "now" figure): counted from this index alone, not the heap.
+            models.Index(
+                fields=["priority", "status", "response_due_at", "first_response_at", "resolution_due_at", "resolved_at"],
+                condition=models.Q(status__in=UNRESOLVED_STATUSES), name="complaint_open_sla_idx",
+            ),
         ]
 
     def __str__(self) -> str:
