@@ -97,14 +97,18 @@ def _span(custom: CustomRange | None) -> str:
     return "" if custom is None else f"{custom.start.isoformat()}/{custom.end.isoformat()}"
 
 
+def _versions(generations: dict[str, int]) -> str:
+    """The generations of the tables a payload reads, in a key: table=generation, sorted by table."""
+    return ",".join(f"{table}={generations[table]}" for table in sorted(generations))
+
+
 def metrics_key(
     *, generations: dict[str, int], period: str, groups: Sequence[str], local_date: date,
     custom: CustomRange | None = None,
 ) -> str:
     """Cache key of one payload: the generations of the tables read, the period (or range), groups and local date."""
-    versions = ",".join(f"{table}={generations[table]}" for table in sorted(generations))
     window = period if custom is None else f"{period}={_span(custom)}"
-    return cache.cache_key("metrics", versions, window, ",".join(groups), local_date.isoformat())
+    return cache.cache_key("metrics", _versions(generations), window, ",".join(groups), local_date.isoformat())
 
 
 def _etag(key: str, payload: dict) -> str:
@@ -180,8 +184,7 @@ def _query_text(query: SeriesQuery) -> str:
 
 def timeseries_key(*, generations: dict[str, int], query: SeriesQuery, metrics: Sequence[str], local_date: date) -> str:
     """Cache key of one time series: table generations, the query (range, interval, compare), metrics, local date."""
-    versions = ",".join(f"{table}={generations[table]}" for table in sorted(generations))
-    return cache.cache_key("timeseries", versions, _query_text(query), ",".join(metrics), local_date.isoformat())
+    return cache.cache_key("timeseries", _versions(generations), _query_text(query), ",".join(metrics), local_date.isoformat())
 
 
 def cached_timeseries(*, query: SeriesQuery, metrics: Sequence[str], now: datetime | None = None) -> CachedMetrics:

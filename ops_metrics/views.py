@@ -60,6 +60,10 @@ FORMAT_PARAMETER = OpenApiParameter(
     "format", OpenApiTypes.STR,
     description="`csv` for CSV (as `Accept: text/csv`), `json` for JSON; any other value is ignored.",
 )
+IF_NONE_MATCH_PARAMETER = OpenApiParameter(
+    "If-None-Match", OpenApiTypes.STR, OpenApiParameter.HEADER,
+    description="An ETag from an earlier response; 304 when it still matches.",
+)
 RANGE_PARAMETERS = [
     OpenApiParameter(
         "start", OpenApiTypes.STR,
@@ -171,10 +175,7 @@ class OpsDashboardViewSet(viewsets.ViewSet):
                 description="Comma-separated metric groups to return (duplicates ignored); default: all of them.",
             ),
             FORMAT_PARAMETER,
-            OpenApiParameter(
-                "If-None-Match", OpenApiTypes.STR, OpenApiParameter.HEADER,
-                description="An ETag from an earlier response; 304 when it still matches.",
-            ),
+            IF_NONE_MATCH_PARAMETER,
         ],
         responses=_responses(
             DashboardMetricsResponse, QueryErrorResponse,
@@ -252,10 +253,7 @@ class OpsDashboardViewSet(viewsets.ViewSet):
                 description="Add the previous window's series (not with period=all).",
             ),
             FORMAT_PARAMETER,
-            OpenApiParameter(
-                "If-None-Match", OpenApiTypes.STR, OpenApiParameter.HEADER,
-                description="An ETag from an earlier response; 304 when it still matches.",
-            ),
+            IF_NONE_MATCH_PARAMETER,
         ],
         responses=_responses(
             TimeseriesResponse, TimeseriesQueryErrorResponse,

@@ -4,7 +4,6 @@ from decimal import Decimal
 from zoneinfo import ZoneInfo
 
 import pytest
-from django.core.cache import caches
 from django.db import connections
 from django.test.utils import CaptureQueriesContext
 
@@ -37,13 +36,6 @@ def at(*args: int, tz: ZoneInfo = BERLIN) -> datetime:
     return datetime(*args, tzinfo=tz)
 
 
-def configure(**fields) -> OpsConfig:
-    OpsConfig.objects.update_or_create(pk=OpsConfig.SINGLETON_PK, defaults=fields)
-    for cache in caches.all():
-        cache.clear()
-    return OpsConfig.load()
-
-
 def series(now: datetime = NOW, metrics=ALL_SERIES, config: OpsConfig | None = None, **params: str) -> dict:
     """The rendered payload for query parameters given as plain strings (with the stored config unless given)."""
     query = parse_series_query(
@@ -56,7 +48,7 @@ def series(now: datetime = NOW, metrics=ALL_SERIES, config: OpsConfig | None = N
 
 
 @pytest.fixture
-def berlin():
+def berlin(configure):
     return configure(timezone="Europe/Berlin")
 
 
@@ -187,7 +179,7 @@ def test_dst_days_by_hour(berlin, day, end, hours, repeated):
         assert counts == [0, 0, 1] + [0] * 20
 
 
-def test_kathmandu_buckets_and_bookings(berlin):
+def test_kathmandu_buckets_and_bookings(berlin, configure):
     configure(timezone="Asia/Kathmandu")
     BookingFactory(created_at=datetime(2026, 11, 17, 18, 20, tzinfo=UTC))  # 00:05 on the 18th in Kathmandu
     BookingFactory(created_at=datetime(2026, 11, 17, 18, 10, tzinfo=UTC))  # 23:55 on the 17th
