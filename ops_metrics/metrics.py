@@ -7,7 +7,7 @@ from zoneinfo import ZoneInfo
 
 from bookings.models import REVENUE_STATUSES, WAITING_STATUSES, BookingStatus
 from complaints.models import ACTIVE_STATUSES, UNRESOLVED_STATUSES, ComplaintPriority, ComplaintStatus
-from complaints.selectors import SlaState
+from complaints.sla_state import SlaState
 from ops_metrics import app_settings
 from ops_metrics.constants import ALL_GROUPS, CUSTOM_PERIOD, MetricGroup, Period
 from ops_metrics.engines.selection import observe_computation, select_engine

@@ -23,7 +23,7 @@ from django.db.models import (
 
 from bookings.models import OPEN_STATUSES, Booking, BookingStatus
 from complaints.models import UNRESOLVED_STATUSES, Complaint, ComplaintPriority, ComplaintStatus
-from complaints.selectors import SlaState, sla_state
+from complaints.sla_state import SlaState, sla_state
 from ops_metrics.engines.totals import BookingTotals, ComplaintSeries, ComplaintTotals, EventTally, StatusTally
 from ops_metrics.figures import MICROSECOND, ZERO
 from ops_metrics.windows import Window

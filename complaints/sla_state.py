@@ -1,4 +1,4 @@
-"""Complaint reads: where a complaint stands against its SLA targets, as one SQL expression."""
+"""Where a complaint stands against its SLA targets at one instant, as one SQL expression."""
 from datetime import datetime
 
 from django.db import models

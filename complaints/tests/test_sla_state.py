@@ -3,7 +3,7 @@ import itertools
 from datetime import UTC, datetime, timedelta
 
 from complaints.models import Complaint
-from complaints.selectors import SlaState, sla_state
+from complaints.sla_state import SlaState, sla_state
 
 NOW = datetime(2026, 11, 18, 12, 0, tzinfo=UTC)
 UNTIL = NOW + timedelta(minutes=60)
