@@ -1,17 +1,21 @@
 """Shared fixtures: clean caches, a frozen clock, the config row, users and API clients per role; browser tests need Chromium."""
+import importlib
 import os
 from collections.abc import Callable
 from datetime import UTC, datetime
+from types import SimpleNamespace
 
 import pytest
 import time_machine
+from django.apps import apps as django_apps
 from django.contrib.auth.models import Group
 from django.core.cache import caches
+from django.db import connection
 from rest_framework.authtoken.models import Token
 from rest_framework.test import APIClient
 
-from ops_metrics.cache import discard_pending_invalidations
-from ops_metrics.cache_access import forget_unreachable
+from ops_metrics.cache.backend import forget_unreachable
+from ops_metrics.cache.generations import discard_pending_invalidations
 from ops_metrics.constants import ADMINS_GROUP, READERS_GROUP
 from ops_metrics.models import OpsConfig
 from staff.factories import UserFactory
@@ -60,10 +64,18 @@ def configure(db) -> Callable[..., OpsConfig]:
     return update
 
 
+def _ops_group(name: str) -> Group:
+    """The group the data migration creates; created as it does after a transactional test flushed the tables."""
+    if not Group.objects.filter(name=name).exists():
+        migration = importlib.import_module("ops_metrics.migrations.0002_ops_groups")
+        migration.create_groups(django_apps, SimpleNamespace(connection=connection))
+    return Group.objects.get(name=name)
+
+
 def _user_in(group_name: str | None, username: str):
     user = UserFactory(username=username)
     if group_name:
-        user.groups.add(Group.objects.get(name=group_name))
+        user.groups.add(_ops_group(group_name))
     return user
 
 

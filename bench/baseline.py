@@ -5,8 +5,8 @@ from django.db import connections
 
 from bookings.models import OPEN_STATUSES, REVENUE_STATUSES, WAITING_STATUSES, BookingStatus
 from complaints.models import ACTIVE_STATUSES, UNRESOLVED_STATUSES, ComplaintPriority, ComplaintStatus
-from ops_metrics.figures import growth_rate, hours, money, percentage
-from ops_metrics.windows import Window, Windows
+from ops_metrics.windows.figures import growth_rate, hours, money, percentage
+from ops_metrics.windows.periods import Window, Windows
 
 
 class _Query:

@@ -8,11 +8,11 @@ from django.db.models import Avg, F, Q, Sum
 
 from bookings.models import OPEN_STATUSES, REVENUE_STATUSES, WAITING_STATUSES, Booking, BookingStatus
 from complaints.models import ACTIVE_STATUSES, UNRESOLVED_STATUSES, Complaint, ComplaintPriority, ComplaintStatus
-from ops_metrics.figures import growth_rate, hours, money, percentage
-from ops_metrics.windows import Window, Windows
+from ops_metrics.windows.figures import growth_rate, hours, money, percentage
+from ops_metrics.windows.periods import Window, Windows
 from staff.models import Staff
 
-# The SLA rules of SPEC §4 as plain ORM predicates: the naive reference states them independently of the engine.
+# The SLA rules of docs/api.md, figures as plain ORM predicates: the naive reference states them independently of the engine.
 SLA_TARGETS = (("response_due_at", "first_response_at"), ("resolution_due_at", "resolved_at"))
 
 

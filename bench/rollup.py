@@ -55,7 +55,7 @@ def load(args, *, triggers: bool) -> dict[str, float]:
     """seed_demo --flush with or without the triggers; without, the rebuild that makes the summaries exact again."""
     from django.core.management import call_command
 
-    from ops_metrics.rollup_services import compact, mark_stale, rebuild, vacuum
+    from ops_metrics.rollups.maintenance import compact, mark_stale, rebuild, vacuum
 
     set_triggers(enabled=triggers)
     started = time.perf_counter()
@@ -79,7 +79,7 @@ def load(args, *, triggers: bool) -> dict[str, float]:
 def summary_rows() -> dict[str, int]:
     from django.db import connection
 
-    from ops_metrics.rollups import FACTS
+    from ops_metrics.rollups.sql import FACTS
 
     with connection.cursor() as cursor:
         counts = {}
@@ -93,8 +93,8 @@ def step_cold(report: Report, args, label: str) -> dict[str, float]:
     from django.test import override_settings
 
     from ops_metrics.constants import ALL_GROUPS
-    from ops_metrics.metrics import dashboard_metrics
     from ops_metrics.models import OpsConfig
+    from ops_metrics.reports.dashboard import dashboard_metrics
 
     config = OpsConfig.load()
     now = datetime.now(UTC)
@@ -179,7 +179,7 @@ def _writers_throughput(seconds: float, writers: int = 8) -> float:
 
 
 def step_writes(report: Report, args) -> None:
-    from ops_metrics.rollup_services import mark_stale, rebuild, vacuum
+    from ops_metrics.rollups.maintenance import mark_stale, rebuild, vacuum
 
     figures = {}
     for triggers in (False, True):
@@ -214,7 +214,7 @@ def main() -> None:
     from django.core.management import call_command
 
     from ops_metrics.models import OpsConfig
-    from ops_metrics.rollup_selectors import summary_differences
+    from ops_metrics.rollups.state import summary_differences
 
     call_command("migrate", verbosity=0)
     OpsConfig.objects.get_or_create(pk=OpsConfig.SINGLETON_PK)

@@ -125,8 +125,8 @@ def seed(*, bookings: int, complaints: int, staff: int, days: int) -> float:
 def cold(period: str, groups=None):
     """The service with no cache in front, as a cache miss computes it."""
     from ops_metrics.constants import ALL_GROUPS
-    from ops_metrics.metrics import dashboard_metrics
     from ops_metrics.models import OpsConfig
+    from ops_metrics.reports.dashboard import dashboard_metrics
 
     return dashboard_metrics(period=period, groups=groups or ALL_GROUPS, config=OpsConfig.load(), now=datetime.now(UTC))
 
@@ -143,7 +143,7 @@ def count_queries(fn) -> int:
 def windows_and_config(period: str):
     from ops_metrics import app_settings
     from ops_metrics.models import OpsConfig
-    from ops_metrics.windows import build_windows
+    from ops_metrics.windows.periods import build_windows
 
     config = OpsConfig.load()
     now = datetime.now(UTC)
@@ -156,7 +156,7 @@ def step_cold(report: Report, args) -> dict[str, float]:
     from bench.baseline import baseline_metrics
     from bench.naive import naive_metrics
     from ops_metrics.constants import ALL_GROUPS
-    from ops_metrics.metrics import dashboard_metrics
+    from ops_metrics.reports.dashboard import dashboard_metrics
 
     rows, medians = [], {}
     for period in PERIODS:
@@ -216,8 +216,8 @@ def step_warm(report: Report, args) -> None:
     from django.core.cache import cache
 
     from bench.urls import BARE_CACHE_KEY
-    from ops_metrics.demo import ensure_demo_users
     from ops_metrics.models import OpsAuditLog, OpsConfig
+    from ops_metrics.services.demo import ensure_demo_users
 
     if not shutil.which("wrk"):
         print("wrk not found (apt-get install wrk): warm step skipped")
@@ -273,7 +273,7 @@ def step_hit_queries(report: Report) -> None:
     from django.db import connection
     from django.test.utils import CaptureQueriesContext
 
-    from ops_metrics.cache import cached_dashboard_metrics
+    from ops_metrics.cache.generations import cached_dashboard_metrics
     from ops_metrics.constants import ALL_GROUPS
 
     cached_dashboard_metrics(period="month", groups=ALL_GROUPS)

@@ -31,10 +31,10 @@ def main() -> None:
 
     from bookings.models import Booking
     from ops_metrics.constants import ALL_GROUPS, ALL_SERIES
-    from ops_metrics.metrics import dashboard_metrics
     from ops_metrics.models import OpsConfig
-    from ops_metrics.query import parse_series_query
-    from ops_metrics.timeseries import timeseries
+    from ops_metrics.reports.dashboard import dashboard_metrics
+    from ops_metrics.reports.timeseries import timeseries
+    from ops_metrics.web.params import parse_series_query
 
     config = OpsConfig.load()
     now = timezone.now()

@@ -8,7 +8,7 @@ from rest_framework.views import APIView
 
 from config.urls import urlpatterns as project_urlpatterns
 from ops_metrics.constants import AuditAction
-from ops_metrics.services import record_audit
+from ops_metrics.services.audit import record_audit
 
 BARE_CACHE_KEY = "bench:bare-body"
 
@@ -19,7 +19,7 @@ def bare_view(request):
 
 
 class FloorView(APIView):
-    """The floor a cache hit can reach under SPEC §6: DRF, token authentication, one audit INSERT, cached bytes."""
+    """The floor of a cache hit (docs/api.md, access): DRF, token authentication, one audit INSERT, cached bytes."""
 
     authentication_classes = [TokenAuthentication]
     permission_classes = [IsAuthenticated]

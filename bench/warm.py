@@ -2,7 +2,7 @@
 
 Usage: .venv/bin/python bench/warm.py [--requests 400] [--seconds 10]   (appends to bench/RESULTS.md)
 The floor is a DRF view with the same token authentication that writes one audit row and returns the same
-cached bytes (bench/urls.py): what SPEC §6 costs at the least. Target: endpoint ≤ 1.3× the floor.
+cached bytes (bench/urls.py): what docs/api.md, access and errors costs at the least. Target: endpoint ≤ 1.3× the floor.
 """
 import argparse
 import cProfile
@@ -65,8 +65,8 @@ def main() -> None:
 
     from bench.urls import BARE_CACHE_KEY
     from bookings.models import Booking
-    from ops_metrics.demo import ensure_demo_users
     from ops_metrics.models import OpsAuditLog, OpsConfig
+    from ops_metrics.services.demo import ensure_demo_users
 
     call_command("migrate", verbosity=0)
     if not Booking.objects.exists():

@@ -262,8 +262,8 @@ def main() -> None:
 
     from bookings.models import Booking
     from complaints.models import Complaint
-    from ops_metrics.demo import ensure_demo_users
-    from ops_metrics.rollup_selectors import rollups_current, summary_differences
+    from ops_metrics.rollups.state import rollups_current, summary_differences
+    from ops_metrics.services.demo import ensure_demo_users
 
     counts = f"{Booking.objects.count():,} bookings, {Complaint.objects.count():,} complaints"
     print(f"{counts}; summaries current: {rollups_current(using='default')}", flush=True)

@@ -22,7 +22,7 @@ class PaymentStatus(models.TextChoices):
     REFUNDED = "refunded", "Refunded"
 
 
-# Statuses whose amount counts as revenue (SPEC §4).
+# Statuses whose amount counts as revenue (docs/api.md, figures).
 REVENUE_STATUSES = (BookingStatus.CONFIRMED, BookingStatus.IN_PROGRESS, BookingStatus.COMPLETED)
 # Statuses that are waiting to be worked (realtime "pending_bookings").
 WAITING_STATUSES = (BookingStatus.PENDING, BookingStatus.CONFIRMED)

@@ -204,7 +204,7 @@ SPECTACULAR_SETTINGS = {
         "SeriesMetricEnum": "ops_metrics.constants.SeriesMetric",
         "IntervalEnum": "ops_metrics.constants.Interval",
     },
-    "PREPROCESSING_HOOKS": ["ops_metrics.schema.drop_optional_trailing_slash"],
+    "PREPROCESSING_HOOKS": ["ops_metrics.web.openapi.drop_optional_trailing_slash"],
 }
 
 # /metrics/prometheus: off (404) unless a bearer token and/or allowed client networks (CIDR) are set.

@@ -7,8 +7,8 @@ from drf_spectacular.views import SpectacularAPIView, SpectacularRedocView, Spec
 
 from config.auth import login_protected
 from config.health import ReadinessView, healthz
-from config.observability import prometheus_metrics
-from ops_metrics.pages import dashboard_page
+from config.prometheus import prometheus_metrics
+from ops_metrics.web.pages import dashboard_page
 
 handler500 = "config.errors.server_error"
 

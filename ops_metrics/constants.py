@@ -12,7 +12,7 @@ class Period(models.TextChoices):
 
 
 CUSTOM_PERIOD = "custom"
-# The `period` a response reports: a named period, or "custom" for a start/end range (SPEC §10).
+# The `period` a response reports: a named period, or "custom" for a start/end range (docs/api.md, custom ranges).
 ReportedPeriod = models.TextChoices(
     "ReportedPeriod", [*((p.name, (p.value, p.label)) for p in Period), ("CUSTOM", (CUSTOM_PERIOD, "Custom range"))]
 )
@@ -46,7 +46,7 @@ class ResourceType(models.TextChoices):
 
 
 class SeriesMetric(models.TextChoices):
-    """The series the time-series endpoint can return (SPEC §9), in response order."""
+    """The series the time-series endpoint can return (docs/api.md, time series), in response order."""
 
     BOOKINGS_CREATED = "bookings_created", "Bookings created"
     REVENUE = "revenue", "Revenue"
@@ -67,7 +67,7 @@ class Interval(models.TextChoices):
 
 
 class SourceTable(models.TextChoices):
-    """The data a payload is computed from; each has its own cache generation (SPEC §7)."""
+    """The data a payload is computed from; each has its own cache generation (docs/api.md, caching)."""
 
     BOOKINGS = "bookings", "Bookings"
     COMPLAINTS = "complaints", "Complaints"

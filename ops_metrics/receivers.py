@@ -1,7 +1,7 @@
 """Signal receivers: a committed write to a table the metrics read moves that table's cache generation on."""
 from django.db.models.signals import post_delete, post_save
 
-from ops_metrics.cache import invalidate
+from ops_metrics.cache.generations import invalidate
 from ops_metrics.constants import MODEL_TABLES
 
 DISPATCH_UID = "ops_metrics.invalidate_metrics_cache"

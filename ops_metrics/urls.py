@@ -1,7 +1,7 @@
 """Routes of the ops API: /dashboard/metrics, with or without a trailing slash (no redirect)."""
 from rest_framework.routers import SimpleRouter
 
-from ops_metrics.views import OpsDashboardViewSet
+from ops_metrics.web.views import OpsDashboardViewSet
 
 
 class OptionalSlashRouter(SimpleRouter):

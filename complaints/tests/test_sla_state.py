@@ -1,4 +1,4 @@
-"""The SLA state expression against the SPEC §4 rules, restated in Python, on every edge."""
+"""The SLA state expression against the figure rules of docs/api.md, restated in Python, on every edge."""
 import itertools
 from datetime import UTC, datetime, timedelta
 
@@ -11,7 +11,7 @@ MICRO = timedelta(microseconds=1)
 
 
 def expected_state(complaint: Complaint) -> SlaState:
-    """SPEC §4: breached when achieved after the due time or unachieved past it; at risk when due in [now, until]."""
+    """Breached when achieved after the due time or unachieved past it; at risk when due in [now, until] (docs/api.md)."""
     targets = [
         (complaint.response_due_at, complaint.first_response_at),
         (complaint.resolution_due_at, complaint.resolved_at),

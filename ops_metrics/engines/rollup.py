@@ -19,21 +19,23 @@ from bookings.models import OPEN_STATUSES, BookingStatus
 from complaints.models import ComplaintPriority, ComplaintStatus
 from ops_metrics.engines import scan
 from ops_metrics.engines.totals import BookingTotals, ComplaintSeries, ComplaintTotals, EventTally, StatusTally
-from ops_metrics.figures import ZERO
-from ops_metrics.rollups import (
+from ops_metrics.models import (
+    BookingRollup,
+    ComplaintCreatedRollup,
+    ComplaintResolvedRollup,
+    ComplaintRespondedRollup,
+    ResolvedOutcome,
+)
+from ops_metrics.rollups.sql import (
     DAY,
     FACTS,
     FINE,
     FINE_READABLE,
     OUTCOME_SQL,
-    BookingRollup,
-    ComplaintCreatedRollup,
-    ComplaintResolvedRollup,
-    ComplaintRespondedRollup,
     Fact,
-    ResolvedOutcome,
 )
-from ops_metrics.windows import Window
+from ops_metrics.windows.figures import ZERO
+from ops_metrics.windows.periods import Window
 
 EPOCH = datetime(2000, 1, 1, tzinfo=UTC)
 QUARTER_HOUR, ONE_DAY = timedelta(minutes=15), timedelta(days=1)

@@ -25,8 +25,8 @@ from bookings.models import OPEN_STATUSES, Booking, BookingStatus
 from complaints.models import UNRESOLVED_STATUSES, Complaint, ComplaintPriority, ComplaintStatus
 from complaints.sla_state import SlaState, sla_state
 from ops_metrics.engines.totals import BookingTotals, ComplaintSeries, ComplaintTotals, EventTally, StatusTally
-from ops_metrics.figures import MICROSECOND, ZERO
-from ops_metrics.windows import Window
+from ops_metrics.windows.figures import MICROSECOND, ZERO
+from ops_metrics.windows.periods import Window
 from staff.models import Staff
 
 

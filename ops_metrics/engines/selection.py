@@ -3,9 +3,9 @@ from types import ModuleType
 
 from django.db import connections
 
-from ops_metrics import app_settings, observability
+from ops_metrics import app_settings, telemetry
 from ops_metrics.engines import rollup, scan
-from ops_metrics.rollup_selectors import rollups_current
+from ops_metrics.rollups.state import rollups_current
 
 
 def select_engine(*, using: str) -> ModuleType:
@@ -25,4 +25,4 @@ def engine_name(engine: ModuleType) -> str:
 
 def observe_computation(*, kind: str, period: str, engine: ModuleType, seconds: float) -> None:
     """Count one computation's duration in the service's Prometheus histogram."""
-    observability.COMPUTATION_SECONDS.labels(kind=kind, period=period, engine=engine_name(engine)).observe(seconds)
+    telemetry.COMPUTATION_SECONDS.labels(kind=kind, period=period, engine=engine_name(engine)).observe(seconds)

@@ -4,7 +4,7 @@ from django.db import transaction
 
 from bookings.factories import BookingFactory
 from complaints.factories import ComplaintFactory
-from ops_metrics.cache import read_generations
+from ops_metrics.cache.generations import read_generations
 from ops_metrics.constants import AuditAction, SourceTable
 from ops_metrics.models import OpsAuditLog, OpsConfig
 from ops_metrics.receivers import connect_receivers

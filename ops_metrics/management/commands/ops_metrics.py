@@ -4,8 +4,8 @@ import json
 from django.core.management.base import BaseCommand, CommandError
 
 from ops_metrics.constants import CUSTOM_PERIOD
-from ops_metrics.query import InvalidQuery, parse_metrics_query, parse_range
-from ops_metrics.services import cached_dashboard_metrics
+from ops_metrics.services.dashboard import cached_dashboard_metrics
+from ops_metrics.web.params import InvalidQuery, parse_metrics_query, parse_range
 
 
 class Command(BaseCommand):

@@ -6,9 +6,9 @@ from django.core.management.base import BaseCommand, CommandError
 from django.db import DEFAULT_DB_ALIAS, connections
 
 from ops_metrics.engines import rollup, scan
-from ops_metrics.rollup_selectors import rollups_current, summary_differences
-from ops_metrics.rollup_services import compact, rebuild, vacuum
-from ops_metrics.windows import Window
+from ops_metrics.rollups.maintenance import compact, rebuild, vacuum
+from ops_metrics.rollups.state import rollups_current, summary_differences
+from ops_metrics.windows.periods import Window
 
 
 def _random_windows(*, using: str, count: int, rng: random.Random) -> list[Window]:

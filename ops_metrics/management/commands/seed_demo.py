@@ -7,7 +7,7 @@ from datetime import datetime
 from django.core.management.base import BaseCommand, CommandError
 from django.utils import timezone
 
-from ops_metrics.demo import SeedError, ensure_demo_users, seed_demo_data
+from ops_metrics.services.demo import SeedError, ensure_demo_users, seed_demo_data
 
 
 def aware_datetime(value: str) -> datetime:

@@ -1,4 +1,4 @@
-/* The ops dashboard page: every figure comes from the two JSON endpoints (SPEC §5, §9), asked with the
+/* The ops dashboard page: every figure comes from the two JSON endpoints (docs/api.md, response, time series), asked with the
  * session cookie and the last ETag (If-None-Match: a 304 leaves the page as it is). Elements for revenue are
  * built only when the API returns revenue, so a reader's page never holds one. */
 (function () {
@@ -297,7 +297,7 @@
     cards.push(card("bookings", "Bookings", m.bookings.total, fmt.count(m.bookings.total),
       m.bookings.growth_rate, "up"));
     // Complaints have no growth field in the metrics payload: the time series with compare=true carries the
-    // same count for both windows (SPEC §9: a count series sums to the metrics figure).
+    // same count for both windows (docs/api.md, time series: a count series sums to the metrics figure).
     const complaintsPrevious = s && s.previous ? seriesSum(s.previous, "complaints_created") : null;
     cards.push(card("complaints", "Complaints", m.complaints.total, fmt.count(m.complaints.total),
       complaintsPrevious === null ? null : growthRate(m.complaints.total, complaintsPrevious), "down"));

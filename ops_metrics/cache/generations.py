@@ -1,0 +1,219 @@
+"""Metrics cache: a generation per table, single flight, TTL; handed a compute function, it knows no figures."""
+import logging
+import secrets
+import threading
+import time
+import uuid
+from collections.abc import Callable, Collection, Sequence
+from typing import Any
+
+from django.db import DEFAULT_DB_ALIAS, transaction
+
+from ops_metrics import telemetry
+from ops_metrics.cache.backend import CacheUnavailable, cache_call
+
+logger = logging.getLogger(__name__)
+
+# The version moves on whenever the cached representation changes, so no deploy reads the previous format.
+KEY_PREFIX = "ops_metrics:v3"
+# A winner that dies mid-computation holds the lock at most this long.
+LOCK_TIMEOUT_SECONDS = 30
+# Losers of a single-flight race poll this often, this many times (5 s), then compute themselves.
+POLL_SECONDS = 0.05
+POLL_ATTEMPTS = 100
+# An invalidation that could not reach the cache is retried this often until it does.
+RETRY_SECONDS = 0.25
+
+# Tables whose invalidation this process could not deliver: nothing is served from the cache until it is.
+_pending_invalidations: set[str] = set()
+_pending_lock = threading.Lock()
+_retrier: threading.Thread | None = None
+# Per-process single flight while the cache is down: key → (lock, holder of the first computation's result).
+_local_flights: dict[str, tuple[threading.Lock, list]] = {}
+_local_flights_lock = threading.Lock()
+
+
+def cache_key(*parts: object) -> str:
+    """A key in the metrics namespace."""
+    return ":".join([KEY_PREFIX, *map(str, parts)])
+
+
+def _generation_key(name: str) -> str:
+    return cache_key("generation", name)
+
+
+def _initial_generation() -> int:
+    # Generations need only be unique. A counter lost to eviction or a cache cull restarts at a random
+    # number, not 1 or the clock (a burst of writes outruns milliseconds), so entries stored under the
+    # numbers it handed out before never come back to life; 62 bits leave Redis' signed 64-bit INCR room.
+    return secrets.randbits(62)
+
+
+def read_generations(*, names: Collection[str], values: Sequence[str] = ()) -> tuple[dict[str, int], dict[str, Any]]:
+    """The generation of each named table, and the cached `values` keys, in one round trip when all counters exist.
+
+    An invalidation this process could not deliver is delivered first, so no entry it made stale is served here.
+    Raises CacheUnavailable if the cache is down.
+    """
+    if _pending_invalidations:
+        _deliver_pending(force=False)
+    generation_keys = {name: _generation_key(name) for name in sorted(names)}
+    found = cache_call("get_many", [*generation_keys.values(), *values])
+    generations = {}
+    for name, key in generation_keys.items():
+        generation = found.get(key)
+        if generation is None:
+            cache_call("add", key, _initial_generation(), timeout=None)
+            generation = cache_call("get", key)
+            if generation is None:
+                raise CacheUnavailable("the generation counter cannot be kept")
+        generations[name] = generation
+    return generations, {key: found[key] for key in values if key in found}
+
+
+def invalidate(*, names: Collection[str], using: str = DEFAULT_DB_ALIAS) -> None:
+    """Move the generation of each named table on once the transaction on `using` commits (at once outside one)."""
+    names = sorted(names)
+    transaction.on_commit(lambda: _move_generations_on(names), using=using)
+
+
+def _move_on(name: str, *, force: bool) -> None:
+    key = _generation_key(name)
+    try:
+        cache_call("incr", key, force=force)
+    except ValueError:
+        # No counter yet: start one, unless a concurrent reader just did, in which case move it on.
+        if not cache_call("add", key, _initial_generation(), timeout=None, force=force):
+            cache_call("incr", key, force=force)
+    telemetry.CACHE_INVALIDATIONS.labels(table=name).inc()
+
+
+def _move_generations_on(names: list[str]) -> None:
+    with _pending_lock:
+        names = sorted({*names, *_pending_invalidations})
+        try:
+            for name in names:
+                _move_on(name, force=True)
+        except CacheUnavailable:
+            telemetry.CACHE_INVALIDATION_FAILURES.inc()
+            _pending_invalidations.update(names)
+            logger.error("metrics cache unreachable: %s not invalidated yet; retrying until it answers", ", ".join(names))
+            _start_retrier()
+            return
+        _pending_invalidations.difference_update(names)
+
+
+def _deliver_pending(*, force: bool) -> None:
+    """Move every pending table's generation on; CacheUnavailable while the cache still does not answer."""
+    with _pending_lock:
+        for name in sorted(_pending_invalidations):
+            _move_on(name, force=force)
+            _pending_invalidations.discard(name)
+    logger.warning("metrics cache invalidation delivered after the cache came back")
+
+
+def _retry_pending() -> None:
+    global _retrier
+    while True:
+        threading.Event().wait(RETRY_SECONDS)
+        try:
+            if _pending_invalidations:
+                _deliver_pending(force=True)
+        except CacheUnavailable:
+            continue
+        with _pending_lock:
+            if not _pending_invalidations:
+                _retrier = None
+                return
+
+
+def _start_retrier() -> None:
+    global _retrier
+    if _retrier is None or not _retrier.is_alive():
+        _retrier = threading.Thread(target=_retry_pending, name="ops-metrics-invalidation-retry", daemon=True)
+        _retrier.start()
+
+
+def pending_invalidations() -> frozenset[str]:
+    """The tables whose invalidation this process has not delivered yet."""
+    return frozenset(_pending_invalidations)
+
+
+def discard_pending_invalidations() -> None:
+    """Forget undelivered invalidations (tests start clean; the retry thread then ends)."""
+    with _pending_lock:
+        _pending_invalidations.clear()
+
+
+def store(key: str, value: Any, *, timeout: int) -> None:
+    """Store `value`; a cache that is down only means it is computed again next time."""
+    try:
+        cache_call("set", key, value, timeout=timeout)
+    except CacheUnavailable:
+        logger.debug("metrics cache unreachable: %s not stored", key)
+
+
+def _release(lock_key: str, token: str) -> None:
+    try:
+        if cache_call("get", lock_key) == token:
+            cache_call("delete", lock_key)
+    except CacheUnavailable:
+        logger.debug("metrics cache unreachable: lock left to expire")
+
+
+def single_flight(*, key: str, ttl: int, compute: Callable[[], Any]) -> tuple[Any, bool]:
+    """(value, hit): the cached value, or `compute()` stored for `ttl` s; concurrent misses share one computation.
+
+    Raises CacheUnavailable only before computing.
+    """
+    value = cache_call("get", key)
+    if value is not None:
+        return value, True
+    lock_key = f"{key}:lock"
+    token = uuid.uuid4().hex
+    if cache_call("add", lock_key, token, timeout=LOCK_TIMEOUT_SECONDS):
+        try:
+            # Another winner may have stored the entry between our get and our add.
+            value = cache_call("get", key)
+            if value is not None:
+                return value, True
+            value = compute()
+            store(key, value, timeout=ttl)
+            return value, False
+        finally:
+            _release(lock_key, token)
+    for _ in range(POLL_ATTEMPTS):
+        time.sleep(POLL_SECONDS)
+        value = cache_call("get", key)
+        if value is not None:
+            return value, True
+    logger.warning("metrics computation by another request did not finish in time; computing here")
+    value = compute()
+    store(key, value, timeout=ttl)
+    return value, False
+
+
+def local_single_flight(*, key: str, compute: Callable[[], Any]) -> Any:
+    """`compute()` shared by the concurrent callers of this process with the same key (the cache being down).
+
+    Nothing is kept afterwards: without the cache, invalidations cannot be seen, so a later call computes again.
+    """
+    with _local_flights_lock:
+        flight = _local_flights.get(key)
+        leader = flight is None
+        if leader:
+            flight = _local_flights[key] = (threading.Lock(), [])
+            flight[0].acquire()
+    lock, result = flight
+    if not leader:
+        with lock:  # released by the leader once its result is in
+            if result:
+                return result[0]
+        return compute()  # the leader failed: compute here
+    try:
+        result.append(compute())
+        return result[0]
+    finally:
+        with _local_flights_lock:
+            del _local_flights[key]
+        lock.release()

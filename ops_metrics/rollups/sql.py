@@ -1,0 +1,249 @@
+"""SQL of the rollup summaries: the facts they follow, the triggers that keep them, fold, compaction and pruning."""
+from dataclasses import dataclass
+
+from ops_metrics.models.rollups import (
+    BookingRollup,
+    ComplaintCreatedRollup,
+    ComplaintResolvedRollup,
+    ComplaintRespondedRollup,
+    ResolvedOutcome,
+    Rollup,
+)
+
+# Bucket grains: 15 minutes of UTC time (every local midnight and hour of every IANA zone, +05:30 and +05:45 included,
+# falls on one) and whole UTC days. Neither depends on the business timezone, so changing it needs no rebuild.
+FINE, DAY = 0, 1
+GRAIN_INTERVALS = {FINE: "15 minutes", DAY: "1 day"}
+EPOCH_SQL = "TIMESTAMPTZ '2000-01-01 00:00:00+00'"
+# Compaction and rebuild take this advisory lock; triggers only ever try it, so writers never wait on it.
+COMPACT_LOCK = 4_172_301_001
+# A statement folds the deltas in with this probability (when it gets the lock); `ops_rollups compact` does it always.
+COMPACT_PROBABILITY = 0.05
+# 15-minute buckets are kept for the last FINE_DAYS only (older ones are pruned): windows cut a day only at their ends,
+# and every dashboard window starts within 62 days. A partial day older than that (a custom range) is read from the raw
+# rows, up to a day of them. This keeps a bulk load of years of history from writing a 15-minute grid for all of it.
+# Rule: a 15-minute delta is written iff its bucket >= rollup_now() - FINE_DAYS; a bucket is read from the 15-minute
+# grid iff it is >= rollup_now() - FINE_DAYS + 1 day, where every delta it ever received was written.
+FINE_DAYS = 70
+FINE_WRITTEN = f"ops_rollup_now() - interval '{FINE_DAYS} days'"
+FINE_READABLE = f"ops_rollup_now() - interval '{FINE_DAYS - 1} days'"
+FINE_PRUNED = f"ops_rollup_now() - interval '{FINE_DAYS + 1} days'"
+# The database's now(), unless a session pins it (tests: SET ops_rollup.now = '...'), so writers and readers agree.
+NOW_FUNCTION = (
+    "CREATE OR REPLACE FUNCTION ops_rollup_now() RETURNS timestamptz LANGUAGE sql STABLE AS "
+    "$body$ SELECT coalesce(nullif(current_setting('ops_rollup.now', true), '')::timestamptz, now()) $body$"
+)
+
+
+def _micros(event: str) -> str:
+    # EXTRACT returns numeric (PostgreSQL 14+): exact to the microsecond, whatever the span.
+    return f"((EXTRACT(EPOCH FROM {event}) - EXTRACT(EPOCH FROM created_at)) * 1000000)"
+
+
+OUTCOME_SQL = (
+    "CASE WHEN (resolution_due_at IS NOT NULL AND resolved_at > resolution_due_at)"
+    " OR (response_due_at IS NOT NULL AND first_response_at > response_due_at)"
+    f" THEN {ResolvedOutcome.BREACHED:d}"
+    f" WHEN first_response_at IS NULL AND response_due_at IS NOT NULL THEN {ResolvedOutcome.RESPONSE_PENDING:d}"
+    f" ELSE {ResolvedOutcome.MET:d} END"
+)
+
+
+@dataclass(frozen=True)
+class Fact:
+    """One summary table: the raw table it follows, the column dating a row, its key and summed columns as SQL."""
+
+    model: type[Rollup]
+    source: str
+    time: str
+    keys: dict[str, str]
+    sums: dict[str, str]
+
+    @property
+    def table(self) -> str:
+        return self.model._meta.db_table
+
+    @property
+    def delta(self) -> str:
+        """The append-only table of signed delta rows (no index: inserting into it costs a writer the least)."""
+        return f"{self.table}_delta"
+
+    @property
+    def key_columns(self) -> list[str]:
+        return ["grain", "bucket", *self.keys]
+
+    @property
+    def value_columns(self) -> list[str]:
+        return ["count", *self.sums]
+
+
+BOOKINGS_TABLE, COMPLAINTS_TABLE = "bookings_booking", "complaints_complaint"
+FACTS = (
+    Fact(BookingRollup, BOOKINGS_TABLE, "created_at", {"status": "status"}, {"amount": "total_amount"}),
+    Fact(ComplaintCreatedRollup, COMPLAINTS_TABLE, "created_at", {"priority": "priority", "status": "status"}, {}),
+    Fact(ComplaintResolvedRollup, COMPLAINTS_TABLE, "resolved_at", {"outcome": OUTCOME_SQL},
+         {"duration_us": _micros("resolved_at")}),
+    Fact(ComplaintRespondedRollup, COMPLAINTS_TABLE, "first_response_at", {},
+         {"duration_us": _micros("first_response_at")}),
+)
+SOURCES = (BOOKINGS_TABLE, COMPLAINTS_TABLE)
+
+
+def facts_of(source: str) -> list[Fact]:
+    return [fact for fact in FACTS if fact.source == source]
+
+
+def bucket_sql(grain: int, column: str) -> str:
+    return f"date_bin('{GRAIN_INTERVALS[grain]}', {column}, {EPOCH_SQL})"
+
+
+def _rows_sql(fact: Fact, relation: str, sign: int, where: str = "TRUE") -> str:
+    keys = "".join(f", {expr} AS {name}" for name, expr in fact.keys.items())
+    sums = "".join(f", {expr} AS {name}" for name, expr in fact.sums.items())
+    return (
+        f"SELECT {fact.time} AS t{keys}{sums}, {sign} AS sign FROM {relation} "
+        f"WHERE {fact.time} IS NOT NULL AND {where}"
+    )
+
+
+def aggregate_sql(fact: Fact, sources: list[tuple[str, int]], *, where: str = "TRUE") -> str:
+    """SELECT of (grain, bucket, keys..., count, sums...) rows, both grains, from signed row sources; no zero rows."""
+    keys = [f"d.{name}" for name in fact.keys]
+    rows = " UNION ALL ".join(_rows_sql(fact, relation, sign, where) for relation, sign in sources)
+    values = ["sum(d.sign)", *(f"sum(d.sign * d.{name})" for name in fact.sums)]
+    bucket = f"CASE g.grain WHEN {FINE} THEN {bucket_sql(FINE, 'd.t')} ELSE {bucket_sql(DAY, 'd.t')} END"
+    group = ", ".join(["1", "2", *[str(3 + i) for i in range(len(keys))]])
+    return (
+        f"SELECT g.grain, {bucket}, {', '.join([*keys, *values])} "
+        f"FROM ({rows}) AS d CROSS JOIN (VALUES ({FINE}), ({DAY})) AS g(grain) "
+        f"WHERE g.grain = {DAY} OR {bucket_sql(FINE, 'd.t')} >= {FINE_WRITTEN} "
+        f"GROUP BY {group} HAVING {' OR '.join(f'{v} <> 0' for v in values)}"
+    )
+
+
+def _columns(fact: Fact) -> str:
+    return ", ".join([*fact.key_columns, *fact.value_columns])
+
+
+def insert_sql(fact: Fact, table: str, select: str) -> str:
+    return f"INSERT INTO {table} ({_columns(fact)}) {select}"
+
+
+def fold_sql(fact: Fact, select: str) -> str:
+    """Add `select`'s (key, values) rows into the folded table: upsert by key (only the compaction lock holder does)."""
+    added = ", ".join(f"{column} = t.{column} + EXCLUDED.{column}" for column in fact.value_columns)
+    return (
+        f"INSERT INTO {fact.table} AS t ({_columns(fact)}) {select} "
+        f"ON CONFLICT ({', '.join(fact.key_columns)}) DO UPDATE SET {added}"
+    )
+
+
+def compact_sql(fact: Fact) -> str:
+    """Move every committed delta row into the folded table, summed per key.
+
+    Only committed rows are seen and deleted, so a concurrent writer's deltas stay as they are until the next pass.
+    """
+    keys, values = ", ".join(fact.key_columns), fact.value_columns
+    sums = ", ".join(f"sum({column})" for column in values)
+    return (
+        f"WITH gone AS (DELETE FROM {fact.delta} RETURNING {keys}, {', '.join(values)}) "
+        + fold_sql(fact, f"SELECT {keys}, {sums} FROM gone GROUP BY {keys}")
+    )
+
+
+def drop_zero_rows_sql(fact: Fact) -> str:
+    return f"DELETE FROM {fact.table} WHERE {' AND '.join(f'{column} = 0' for column in fact.value_columns)}"
+
+
+def prune_sql(fact: Fact) -> str:
+    """Drop folded 15-minute rows no reader will ask for again (the raw rows serve those days' partial windows)."""
+    return f"DELETE FROM {fact.table} WHERE grain = {FINE} AND bucket < {FINE_PRUNED}"
+
+
+# Delta rows come and go: vacuum and analyze these tables far sooner than the defaults (20 % of the table) would.
+STORAGE = "autovacuum_vacuum_scale_factor = 0.01, autovacuum_analyze_scale_factor = 0.01"
+# A statement with at least this many rows (a bulk load) folds them in directly when it holds the compaction lock.
+DIRECT_FOLD_ROWS = 1000
+# Writers may fold (into rows another transaction may then need to wait on) only under the lock, and only in read
+# committed: under a snapshot isolation a key folded since the snapshot would fail the writer's statement. Nested IFs:
+# the lock is tried only when everything else holds (SQL does not promise to evaluate AND left to right).
+def _may_fold(condition: str) -> str:
+    return (
+        f"IF {condition} THEN IF current_setting('transaction_isolation') = 'read committed' THEN "
+        f"folding := pg_try_advisory_xact_lock({COMPACT_LOCK}); END IF; END IF"
+    )
+
+
+EVENTS = {
+    "insert": ("INSERT", "REFERENCING NEW TABLE AS new_rows", [("new_rows", 1)]),
+    "update": (
+        "UPDATE", "REFERENCING OLD TABLE AS old_rows NEW TABLE AS new_rows", [("new_rows", 1), ("old_rows", -1)]
+    ),
+    "delete": ("DELETE", "REFERENCING OLD TABLE AS old_rows", [("old_rows", -1)]),
+}
+
+
+def _function(name: str, body: list[str], returns: str = "trigger") -> str:
+    statements = "\n".join(f"  {statement};" for statement in body)
+    end = "  RETURN NULL;\n" if returns == "trigger" else ""
+    return (
+        f"CREATE OR REPLACE FUNCTION {name}() RETURNS {returns} LANGUAGE plpgsql AS $body$\n"
+        f"DECLARE folding boolean := false;\nBEGIN\n{statements}\n{end}END\n$body$"
+    )
+
+
+def install_sql() -> list[str]:
+    """The delta tables, and the functions and triggers (AFTER ... FOR EACH STATEMENT with transition tables).
+
+    A transition table may belong to a trigger of one event only, hence one trigger per event. A statement's rows
+    become one aggregated INSERT per delta table, which has no index and whose rows no one updates: no lock for
+    writers to wait on. An UPDATE that changes no tracked column inserts nothing, its +new and −old rows cancelling
+    out. Folding deltas into the keyed tables is left to whoever holds the compaction lock (tried, never waited
+    for): a writer now and then, a bulk statement for its own rows, `ops_rollups compact`.
+    """
+    statements = [NOW_FUNCTION]
+    for fact in FACTS:
+        statements += [
+            f"CREATE TABLE IF NOT EXISTS {fact.delta} (LIKE {fact.table})",
+            f"ALTER TABLE {fact.delta} DROP COLUMN IF EXISTS id",
+            f"ALTER TABLE {fact.delta} SET ({STORAGE})",
+            f"ALTER TABLE {fact.table} SET ({STORAGE})",
+        ]
+    for source in SOURCES:
+        facts = facts_of(source)
+        compact = " ".join(f"{compact_sql(fact)}; {prune_sql(fact)};" for fact in facts)
+        statements.append(_function(f"{source}_rollup_compact", [
+            _may_fold(f"random() < {COMPACT_PROBABILITY}"), f"IF folding THEN {compact} END IF",
+        ], returns="void"))
+        for event, (verb, referencing, sources) in EVENTS.items():
+            function = f"{source}_rollup_{event}"
+            fold = " ".join(f"{fold_sql(fact, aggregate_sql(fact, sources))};" for fact in facts)
+            deltas = " ".join(f"{insert_sql(fact, fact.delta, aggregate_sql(fact, sources))};" for fact in facts)
+            statements.append(_function(function, [
+                _may_fold(f"(SELECT count(*) FROM {sources[0][0]}) >= {DIRECT_FOLD_ROWS}"),
+                f"IF folding THEN {fold} {compact} ELSE {deltas} PERFORM {source}_rollup_compact(); END IF",
+            ]))
+            statements.append(f"DROP TRIGGER IF EXISTS ops_rollup_{event} ON {source}")
+            statements.append(
+                f"CREATE TRIGGER ops_rollup_{event} AFTER {verb} ON {source} {referencing} "
+                f"FOR EACH STATEMENT EXECUTE FUNCTION {function}()"
+            )
+        truncate = f"{source}_rollup_truncate"
+        statements.append(_function(truncate, [f"DELETE FROM {t}" for f in facts for t in (f.table, f.delta)]))
+        statements.append(f"DROP TRIGGER IF EXISTS ops_rollup_truncate ON {source}")
+        statements.append(
+            f"CREATE TRIGGER ops_rollup_truncate AFTER TRUNCATE ON {source} "
+            f"FOR EACH STATEMENT EXECUTE FUNCTION {truncate}()"
+        )
+    return statements
+
+
+def uninstall_sql() -> list[str]:
+    statements = []
+    for source in SOURCES:
+        for event in [*EVENTS, "truncate"]:
+            statements.append(f"DROP TRIGGER IF EXISTS ops_rollup_{event} ON {source}")
+            statements.append(f"DROP FUNCTION IF EXISTS {source}_rollup_{event}()")
+        statements.append(f"DROP FUNCTION IF EXISTS {source}_rollup_compact()")
+    statements += [f"DROP TABLE IF EXISTS {fact.delta}" for fact in FACTS]
+    return [*statements, "DROP FUNCTION IF EXISTS ops_rollup_now()"]

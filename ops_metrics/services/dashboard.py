@@ -1,0 +1,192 @@
+"""Dashboard use cases: the metrics and time series a user may see (audited, redacted, cached), and invalidation."""
+import logging
+from collections.abc import Callable, Collection, Sequence
+from dataclasses import dataclass
+from datetime import date, datetime
+
+from django.contrib.auth.base_user import AbstractBaseUser
+from django.db import DEFAULT_DB_ALIAS
+from django.utils import timezone
+
+from ops_metrics import telemetry
+from ops_metrics.cache import generations as cache
+from ops_metrics.cache.backend import CacheUnavailable
+from ops_metrics.cache.payloads import (
+    CONFIG_KEY,
+    config_under,
+    metrics_key,
+    payload_etag,
+    query_text,
+    redacted_etag,
+    series_tables,
+    source_tables,
+    span,
+    timeseries_key,
+)
+from ops_metrics.constants import (
+    ADMIN_ONLY_GROUPS,
+    ADMIN_ONLY_SERIES,
+    ALL_GROUPS,
+    ALL_SERIES,
+    PERM_ADMIN,
+    AuditAction,
+    ResourceType,
+    SourceTable,
+)
+from ops_metrics.models import OpsConfig
+from ops_metrics.reports.dashboard import dashboard_metrics
+from ops_metrics.reports.encoding import render_payload
+from ops_metrics.reports.timeseries import timeseries
+from ops_metrics.services.access import ops_permissions
+from ops_metrics.services.audit import record_audit
+from ops_metrics.windows.ranges import CustomRange, InvalidQuery, SeriesQuery
+
+logger = logging.getLogger("ops_metrics.cache")
+
+
+@dataclass(frozen=True)
+class CachedMetrics:
+    """A rendered payload (plain JSON types, as the API returns it) and how it was obtained."""
+
+    payload: dict
+    hit: bool
+    etag: str
+
+
+def invalidate_metrics_cache(
+    *, tables: Collection[str] = tuple(SourceTable.values), using: str = DEFAULT_DB_ALIAS
+) -> None:
+    """Make cached answers that read `tables` stale once the transaction on `using` commits.
+
+    Call after bulk writes that bypass signals (`QuerySet.update`, `bulk_create`, raw SQL). Outside a transaction it
+    takes effect at once; a rollback cancels it.
+    """
+    cache.invalidate(names=tables, using=using)
+
+
+def canonical_groups(groups: Sequence[str]) -> tuple[str, ...]:
+    """The groups deduplicated, in response order (an unknown group raises ValueError)."""
+    return tuple(sorted(set(groups), key=ALL_GROUPS.index))
+
+
+def _cached_payload(
+    *, tables: Collection[str], key: Callable[[dict[str, int], date], str], build: Callable[[OpsConfig], dict],
+    now: datetime, what: str, kind: str,
+) -> CachedMetrics:
+    """A rendered payload `build(config)` under `key(generations, local date)`, cached and single-flight.
+
+    The key carries the generation of every table read (docs/api.md, caching), so a write to one table leaves answers that do not
+    read it valid. Generations are read before computing: a result computed while a write commits lands under the old
+    generation and is never served afterwards.
+    """
+    try:
+        generations, found = cache.read_generations(names=tables, values=[CONFIG_KEY])
+    except CacheUnavailable:
+        logger.debug("metrics cache unreachable: computing from the database")
+        telemetry.CACHE_UNAVAILABLE.labels(kind=kind).inc()
+        telemetry.CACHE_MISSES.labels(kind=kind).inc()
+        payload = cache.local_single_flight(key=f"uncached:{what}", compute=lambda: render_payload(build(OpsConfig.load())))
+        return CachedMetrics(payload=payload, hit=False, etag=payload_etag(f"uncached:{what}", payload))
+
+    config = config_under(generations[SourceTable.CONFIG], found.get(CONFIG_KEY))
+
+    def compute() -> dict:
+        return render_payload(build(config))
+
+    cache_key = key(generations, now.astimezone(config.tzinfo).date())
+    if not config.metrics_cache_ttl_seconds:
+        payload, hit = compute(), False
+    else:
+        try:
+            payload, hit = cache.single_flight(key=cache_key, ttl=config.metrics_cache_ttl_seconds, compute=compute)
+        except CacheUnavailable:
+            logger.debug("metrics cache unreachable: computing from the database")
+            telemetry.CACHE_UNAVAILABLE.labels(kind=kind).inc()
+            payload, hit = cache.local_single_flight(key=cache_key, compute=compute), False
+    (telemetry.CACHE_HITS if hit else telemetry.CACHE_MISSES).labels(kind=kind).inc()
+    return CachedMetrics(payload=payload, hit=hit, etag=payload_etag(cache_key, payload))
+
+
+def cached_dashboard_metrics(
+    *, period: str, groups: Sequence[str], now: datetime | None = None, custom: CustomRange | None = None
+) -> CachedMetrics:
+    """The rendered payload for exactly these groups, from the cache or computed once for concurrent misses.
+
+    `period` "custom" takes its window from `custom`; InvalidQuery when that range starts after now.
+    """
+    now = now or timezone.now()
+    groups = canonical_groups(groups)
+    return _cached_payload(
+        tables=source_tables(groups),
+        key=lambda generations, local_date: metrics_key(
+            generations=generations, period=period, groups=groups, local_date=local_date, custom=custom
+        ),
+        build=lambda config: dashboard_metrics(period=period, groups=groups, config=config, now=now, custom=custom),
+        now=now, what=f"{period}{span(custom)}:{','.join(groups)}", kind="metrics",
+    )
+
+
+def cached_timeseries(*, query: SeriesQuery, metrics: Sequence[str], now: datetime | None = None) -> CachedMetrics:
+    """The rendered time series of exactly these metrics, from the cache or computed once for concurrent misses.
+
+    InvalidQuery when the window cannot be served (a custom start not before now, too many buckets).
+    """
+    now = now or timezone.now()
+    metrics = tuple(sorted(set(metrics), key=ALL_SERIES.index))
+    return _cached_payload(
+        tables=series_tables(metrics),
+        key=lambda generations, local_date: timeseries_key(
+            generations=generations, query=query, metrics=metrics, local_date=local_date
+        ),
+        build=lambda config: timeseries(query=query, metrics=metrics, config=config, now=now),
+        now=now, what=f"timeseries:{query_text(query)}:{','.join(metrics)}", kind="timeseries",
+    )
+
+
+def metrics_for_user(
+    *, user: AbstractBaseUser, period: str, groups: Sequence[str], ip_address: str | None,
+    custom: CustomRange | None = None,
+) -> CachedMetrics:
+    """The metrics `user` may see (admin-only groups withheld and listed in `redacted`), audited.
+
+    Withheld groups are never asked of the cache, so a cached payload cannot carry them to this user. A custom range
+    that cannot be served raises InvalidQuery after writing a view_metrics_denied row.
+    """
+    audit = {"user": user, "period": period, "include": groups, "ip_address": ip_address}
+    is_admin = PERM_ADMIN in ops_permissions(user=user)
+    allowed = tuple(group for group in groups if is_admin or group not in ADMIN_ONLY_GROUPS)
+    redacted = [group for group in groups if group not in allowed]
+    try:
+        cached = cached_dashboard_metrics(period=period, groups=allowed, custom=custom)
+    except InvalidQuery:
+        record_audit(action=AuditAction.VIEW_METRICS_DENIED, **audit)
+        raise
+    record_audit(action=AuditAction.VIEW_METRICS, **audit)
+    return _with_redacted(cached, redacted)
+
+
+def _with_redacted(cached: CachedMetrics, redacted: list[str]) -> CachedMetrics:
+    return CachedMetrics(
+        payload={**cached.payload, "redacted": redacted}, hit=cached.hit, etag=redacted_etag(cached.etag, redacted)
+    )
+
+
+def timeseries_for_user(*, user: AbstractBaseUser, query: SeriesQuery, ip_address: str | None) -> CachedMetrics:
+    """The time series `user` may see (admin-only series withheld; listed in `redacted` when asked for), audited.
+
+    Default metrics: every series the user may see. Withheld series are never asked of the cache. A query whose window
+    cannot be served raises InvalidQuery after writing a view_timeseries_denied row.
+    """
+    is_admin = PERM_ADMIN in ops_permissions(user=user)
+    asked = query.metrics or tuple(m for m in ALL_SERIES if is_admin or m not in ADMIN_ONLY_SERIES)
+    allowed = tuple(metric for metric in asked if is_admin or metric not in ADMIN_ONLY_SERIES)
+    redacted = [metric for metric in asked if metric not in allowed]
+    audit = {"user": user, "period": query.period, "include": asked, "ip_address": ip_address,
+             "resource_type": ResourceType.DASHBOARD_TIMESERIES}
+    try:
+        cached = cached_timeseries(query=query, metrics=allowed)
+    except InvalidQuery:
+        record_audit(action=AuditAction.VIEW_TIMESERIES_DENIED, **audit)
+        raise
+    record_audit(action=AuditAction.VIEW_TIMESERIES, **audit)
+    return _with_redacted(cached, redacted)

@@ -1,0 +1,182 @@
+"""Query parameters of the ops API and CLI (period, include, custom ranges, series), parsed into value types."""
+import re
+from datetime import date, datetime, timedelta
+
+from ops_metrics.constants import (
+    ALL_GROUPS,
+    ALL_SERIES,
+    CUSTOM_PERIOD,
+    DEFAULT_INTERVALS,
+    DEFAULT_PERIOD,
+    MAX_RANGE_YEARS,
+    Interval,
+    Period,
+)
+from ops_metrics.windows.ranges import CustomRange, InvalidQuery, SeriesQuery
+
+MAX_VALUE_LENGTH = 200
+
+
+def _check_raw(param: str, values: list[str], valid: list[str]) -> None:
+    for value in values:
+        if "\x00" in value:
+            raise InvalidQuery(param, f"`{param}` must not contain NUL bytes.", valid)
+        if len(value) > MAX_VALUE_LENGTH:
+            raise InvalidQuery(param, f"`{param}` must be at most {MAX_VALUE_LENGTH} characters.", valid)
+
+
+def _single(param: str, normalised: list, valid: list[str]):
+    """The one value a repeated parameter agrees on."""
+    if any(value != normalised[0] for value in normalised[1:]):
+        raise InvalidQuery(param, f"`{param}` was given more than once with different values.", valid)
+    return normalised[0]
+
+
+def _period(value: str, valid: list[str]) -> str:
+    period = value.strip()
+    if period not in valid:
+        raise InvalidQuery("period", f"Unknown period {period!r}; expected one of: {', '.join(valid)}.", valid)
+    return period
+
+
+def _groups(value: str, valid: list[str]) -> tuple[str, ...]:
+    names = {name.strip() for name in value.split(",")} - {""}
+    if not names:
+        raise InvalidQuery("include", f"`include` must name at least one of: {', '.join(valid)}.", valid)
+    unknown = sorted(names - set(valid))
+    if unknown:
+        raise InvalidQuery(
+            "include", f"Unknown metric group {', '.join(map(repr, unknown))}; expected any of: {', '.join(valid)}.",
+            valid,
+        )
+    return tuple(group for group in valid if group in names)
+
+
+def parse_metrics_query(*, period: list[str], include: list[str]) -> tuple[str, tuple[str, ...]]:
+    """(period, groups in canonical order) from the raw, possibly repeated, parameter values; InvalidQuery if bad."""
+    periods, groups = list(Period.values), list(ALL_GROUPS)
+    _check_raw("period", period, periods)
+    _check_raw("include", include, groups)
+    chosen_period = _single("period", [_period(v, periods) for v in period], periods) if period else DEFAULT_PERIOD.value
+    chosen_groups = _single("include", [_groups(v, groups) for v in include], groups) if include else tuple(groups)
+    return chosen_period, chosen_groups
+
+
+RANGE_FORMATS = ["YYYY-MM-DD (a local date)", "ISO 8601 timestamp with offset (2026-10-01T08:00:00+02:00)"]
+BOOLEANS = ["true", "false"]
+# An unencoded "+" in a query string arrives as a space: "…T08:00:00 02:00" means "…T08:00:00+02:00".
+_SPACED_OFFSET = re.compile(r"^(.+T[0-9:.]+) ([0-9]{2}(?::?[0-9]{2})?)$")
+
+
+def _moment(param: str, value: str) -> date | datetime:
+    text = _SPACED_OFFSET.sub(r"\1+\2", value.strip())
+    try:
+        if len(text) == 10:
+            return date.fromisoformat(text)
+        moment = datetime.fromisoformat(text)
+    except ValueError:
+        moment = None
+    if moment is None or moment.tzinfo is None:
+        raise InvalidQuery(
+            param, f"`{param}` must be a local date (YYYY-MM-DD) or an ISO 8601 timestamp with an offset.",
+            RANGE_FORMATS,
+        )
+    return moment
+
+
+def _plus_years(moment: date | datetime, years: int) -> date | datetime:
+    try:
+        return moment.replace(year=moment.year + years)
+    except ValueError:  # 29 February
+        return moment.replace(year=moment.year + years, month=3, day=1)
+
+
+def parse_range(*, period: list[str], start: list[str], end: list[str]) -> CustomRange | None:
+    """The custom range given by `start` and `end` (None when neither is); InvalidQuery if bad (docs/api.md, custom ranges).
+
+    What needs the business timezone and `now` (a start that is not before now) is checked by `windows`.
+    """
+    _check_raw("start", start, RANGE_FORMATS)
+    _check_raw("end", end, RANGE_FORMATS)
+    if not start and not end:
+        return None
+    if period:
+        raise InvalidQuery("period", "Give either `period` or `start` and `end`, not both.", list(Period.values))
+    for param, given in (("start", start), ("end", end)):
+        if not given:
+            raise InvalidQuery(param, f"`{param}` is required with a custom range.", RANGE_FORMATS)
+    first = _single("start", [_moment("start", v) for v in start], RANGE_FORMATS)
+    last = _single("end", [_moment("end", v) for v in end], RANGE_FORMATS)
+    if isinstance(first, datetime) != isinstance(last, datetime):
+        raise InvalidQuery("end", "`start` and `end` must both be dates or both be timestamps.", RANGE_FORMATS)
+    if last <= first:
+        raise InvalidQuery("end", "`end` must be after `start`.", RANGE_FORMATS)
+    if last > _plus_years(first, MAX_RANGE_YEARS):
+        raise InvalidQuery("end", f"A custom range spans at most {MAX_RANGE_YEARS} years.", RANGE_FORMATS)
+    return CustomRange(start=first, end=last)
+
+
+def _custom_interval(custom: CustomRange) -> str:
+    """The default interval of a custom range, by its length as given."""
+    length = custom.end - custom.start
+    length = length if isinstance(length, timedelta) else timedelta(days=length.days)
+    if length <= timedelta(days=2):
+        return Interval.HOUR
+    if length <= timedelta(days=92):
+        return Interval.DAY
+    if length <= timedelta(days=366):
+        return Interval.WEEK
+    return Interval.MONTH
+
+
+def _metrics(value: str, valid: list[str]) -> tuple[str, ...]:
+    """A subset: unlike `include`, which predates it, empty pieces and repeated names are refused."""
+    listed = [name.strip() for name in value.split(",")]
+    names = set(listed) - {""}
+    if not names:
+        raise InvalidQuery("metrics", f"`metrics` must name at least one of: {', '.join(valid)}.", valid)
+    if "" in listed or len(names) < len(listed):
+        raise InvalidQuery("metrics", "`metrics` must list each metric once, with no empty names.", valid)
+    unknown = sorted(names - set(valid))
+    if unknown:
+        raise InvalidQuery(
+            "metrics", f"Unknown metric {', '.join(map(repr, unknown))}; expected any of: {', '.join(valid)}.", valid
+        )
+    return tuple(metric for metric in valid if metric in names)
+
+
+def _choice(param: str, value: str, valid: list[str]) -> str:
+    chosen = value.strip()
+    if chosen not in valid:
+        raise InvalidQuery(param, f"Unknown {param} {chosen!r}; expected one of: {', '.join(valid)}.", valid)
+    return chosen
+
+
+def parse_series_query(
+    *, metrics: list[str], period: list[str], start: list[str], end: list[str], interval: list[str], compare: list[str]
+) -> SeriesQuery:
+    """The time-series query (docs/api.md) from the raw, possibly repeated, parameter values; InvalidQuery if bad."""
+    series, periods, intervals = list(ALL_SERIES), list(Period.values), list(Interval.values)
+    for param, values, valid in (("metrics", metrics, series), ("period", period, periods),
+                                 ("interval", interval, intervals), ("compare", compare, BOOLEANS)):
+        _check_raw(param, values, valid)
+    custom = parse_range(period=period, start=start, end=end)
+    chosen_metrics = _single("metrics", [_metrics(v, series) for v in metrics], series) if metrics else None
+    if custom is not None:
+        chosen_period = CUSTOM_PERIOD
+    elif period:
+        chosen_period = _single("period", [_period(v, periods) for v in period], periods)
+    else:
+        chosen_period = DEFAULT_PERIOD.value
+    if interval:
+        chosen_interval = _single("interval", [_choice("interval", v, intervals) for v in interval], intervals)
+    else:
+        chosen_interval = _custom_interval(custom) if custom else DEFAULT_INTERVALS[Period(chosen_period)].value
+    chosen_compare = _single("compare", [_choice("compare", v.lower(), BOOLEANS) for v in compare], BOOLEANS) \
+        if compare else "false"
+    if chosen_compare == "true" and chosen_period == Period.ALL:
+        raise InvalidQuery("compare", "`compare` needs a bounded period: `all` has no previous window.", ["false"])
+    return SeriesQuery(
+        period=chosen_period, custom=custom, metrics=chosen_metrics, interval=chosen_interval,
+        compare=chosen_compare == "true",
+    )

@@ -1,0 +1,285 @@
+"""The dashboard API: validate the query, ask the service, render; refusals audited."""
+import ipaddress
+
+from django.core.exceptions import SuspiciousOperation
+from django.http import Http404
+from django.utils.cache import patch_cache_control, patch_vary_headers
+from django.utils.http import parse_etags
+from drf_spectacular.types import OpenApiTypes
+from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema
+from rest_framework import exceptions, status, viewsets
+from rest_framework.decorators import action
+from rest_framework.request import Request
+from rest_framework.response import Response
+from rest_framework.settings import api_settings
+
+from ops_metrics import app_settings
+from ops_metrics.constants import (
+    DEFAULT_PERIOD,
+    THROTTLE_SCOPE,
+    AuditAction,
+    Interval,
+    MetricGroup,
+    Period,
+    ResourceType,
+    SeriesMetric,
+)
+from ops_metrics.services import audit, dashboard
+from ops_metrics.web.params import InvalidQuery
+from ops_metrics.web.permissions import CanViewOpsMetrics
+from ops_metrics.web.renderers import LenientFormatNegotiation, MetricsCSVRenderer, TimeseriesCSVRenderer
+from ops_metrics.web.serializers import (
+    VALID_QUERY_VALUES,
+    VALID_TIMESERIES_VALUES,
+    DashboardMetricsResponse,
+    ErrorDetail,
+    MetricsQuerySerializer,
+    QueryErrorResponse,
+    TimeseriesQueryErrorResponse,
+    TimeseriesQuerySerializer,
+    TimeseriesResponse,
+)
+from ops_metrics.web.throttling import OpsMetricsThrottle
+
+
+def client_ip(request: Request) -> str | None:
+    """REMOTE_ADDR, or the address the trusted proxy appended to X-Forwarded-For when so configured."""
+    candidate = request.META.get("REMOTE_ADDR", "")
+    forwarded = request.META.get("HTTP_X_FORWARDED_FOR", "")
+    if app_settings.trust_x_forwarded_for() and forwarded:
+        # The last entry is the one our proxy wrote; earlier ones are whatever the client sent.
+        candidate = forwarded.rsplit(",", 1)[-1].strip()
+    try:
+        address = ipaddress.ip_address(candidate)
+    except ValueError:
+        return None
+    # PostgreSQL's inet has no IPv6 zone index ("fe80::1%eth0"), and Django only drops it from short addresses.
+    return str(address).partition("%")[0]
+
+
+FORMAT_PARAMETER = OpenApiParameter(
+    "format", OpenApiTypes.STR,
+    description="`csv` for CSV (as `Accept: text/csv`), `json` for JSON; any other value is ignored.",
+)
+IF_NONE_MATCH_PARAMETER = OpenApiParameter(
+    "If-None-Match", OpenApiTypes.STR, OpenApiParameter.HEADER,
+    description="An ETag from an earlier response; 304 when it still matches.",
+)
+RANGE_PARAMETERS = [
+    OpenApiParameter(
+        "start", OpenApiTypes.STR,
+        description="Custom range start, instead of `period`: a local date (YYYY-MM-DD, read in the business "
+        "timezone) or an ISO 8601 timestamp with offset. Requires `end`; the response's period is `custom`.",
+    ),
+    OpenApiParameter(
+        "end", OpenApiTypes.STR,
+        description="Custom range end, exclusive, same kind as `start`: after `start`, at most 3 years later; "
+        "clipped to now.",
+    ),
+]
+
+
+def _responses(body: type, error: type, description: str) -> dict:
+    """The documented responses: JSON bodies, or CSV text when CSV was asked for (errors as one flattened row)."""
+    csv_text = {"type": "string", "description": "CSV, UTF-8, header row first."}
+    documented = {
+        200: (body, description),
+        400: (error, "A query parameter is invalid."),
+        401: (ErrorDetail, "No or invalid credentials."),
+        403: (ErrorDetail, "Neither ops.read nor ops.admin."),
+        429: (ErrorDetail, "Too many requests; see Retry-After."),
+    }
+    responses: dict = {304: OpenApiResponse(description="Unchanged since the ETag sent in If-None-Match.")}
+    for code, (schema, text) in documented.items():
+        responses[(code, "application/json")] = OpenApiResponse(schema, description=text)
+        responses[(code, "text/csv")] = OpenApiResponse(csv_text, description=text)
+    return responses
+
+
+def _etag_matches(if_none_match: str | None, etag: str) -> bool:
+    """Weak comparison, as If-None-Match requires."""
+    if not if_none_match:
+        return False
+    return any(tag == "*" or tag.removeprefix("W/") == etag for tag in parse_etags(if_none_match))
+
+
+class OpsDashboardViewSet(viewsets.ViewSet):
+    """The operations dashboard."""
+
+    permission_classes = [CanViewOpsMetrics]
+    throttle_classes = [OpsMetricsThrottle]
+    throttle_scope = THROTTLE_SCOPE
+    content_negotiation_class = LenientFormatNegotiation
+
+    def _audit_refusal(self) -> None:
+        """One denied row for the endpoint asked: the period and groups or metrics when the query parses, else none."""
+        if "timeseries" in self.action_map.values():
+            query = TimeseriesQuerySerializer(data=self.request.query_params)
+            parsed = query.validated_data["query"] if query.is_valid() else None
+            audit.record_audit(
+                user=self.request.user, action=AuditAction.VIEW_TIMESERIES_DENIED,
+                period=parsed.period if parsed else "", include=(parsed.metrics or ()) if parsed else (),
+                ip_address=client_ip(self.request), resource_type=ResourceType.DASHBOARD_TIMESERIES,
+            )
+            return
+        try:
+            query = MetricsQuerySerializer(data=self.request.query_params)
+            asked = query.validated_data if query.is_valid() else {"period": "", "groups": ()}
+        except SuspiciousOperation:  # too many parameters to parse at all
+            asked = {"period": "", "groups": ()}
+        audit.record_audit(
+            user=self.request.user, action=AuditAction.VIEW_METRICS_DENIED, period=asked["period"],
+            include=asked["groups"], ip_address=client_ip(self.request),
+        )
+
+    def _logged_in(self) -> bool:
+        """Whether the request carries a valid login (refusals before authentication ran authenticate here)."""
+        try:
+            return bool(self.request.user and self.request.user.is_authenticated)
+        except exceptions.APIException:
+            return False
+
+    def handle_exception(self, exc: Exception) -> Response:
+        # Every refusal of a logged-in user is audited here, once per request (docs/api.md): permission, throttle,
+        # method, content negotiation (404 for an unknown ?format=, 406 for an unmet Accept) and an unparsable
+        # query string. The browsable API's renderer re-checks permissions later, outside this handler. Without
+        # credentials there is no user to record.
+        if isinstance(exc, SuspiciousOperation):
+            # Django refuses to parse an oversized query string (DATA_UPLOAD_MAX_NUMBER_FIELDS): a JSON 400 too.
+            exc = exceptions.ParseError("The query string has too many parameters.")
+        refused = (
+            exceptions.PermissionDenied, exceptions.Throttled, exceptions.MethodNotAllowed, exceptions.NotFound,
+            exceptions.NotAcceptable, exceptions.ParseError, Http404,
+        )
+        if isinstance(exc, refused) and self._logged_in():
+            self._audit_refusal()
+        return super().handle_exception(exc)
+
+    @extend_schema(
+        operation_id="ops_dashboard_metrics",
+        summary="Dashboard metrics",
+        description=(
+            "Bookings, complaints, SLA, revenue and real-time figures for the operations dashboard. "
+            "Requires ops.read; the revenue group requires ops.admin and is otherwise withheld and listed in "
+            "`redacted`. Send the ETag back in If-None-Match to get 304 while the figures are unchanged."
+        ),
+        parameters=[
+            OpenApiParameter(
+                "period", OpenApiTypes.STR, enum=Period.values, default=DEFAULT_PERIOD.value,
+                description="today: since local midnight; week: since Monday 00:00; month: since the 1st 00:00; "
+                "all: no lower bound (growth then compares months). Business timezone. Not together with start/end.",
+            ),
+            *RANGE_PARAMETERS,
+            OpenApiParameter(
+                "include", {"type": "array", "items": {"type": "string", "enum": MetricGroup.values}, "minItems": 1},
+                style="form", explode=False,
+                description="Comma-separated metric groups to return (duplicates ignored); default: all of them.",
+            ),
+            FORMAT_PARAMETER,
+            IF_NONE_MATCH_PARAMETER,
+        ],
+        responses=_responses(
+            DashboardMetricsResponse, QueryErrorResponse,
+            "The figures; as CSV one row with a `group.field` column per figure (nested maps flattened).",
+        ),
+    )
+    @action(
+        detail=False, methods=["get"], url_path="metrics", name="Ops dashboard metrics",
+        renderer_classes=[*api_settings.DEFAULT_RENDERER_CLASSES, MetricsCSVRenderer],
+    )
+    def metrics(self, request: Request) -> Response:
+        query = MetricsQuerySerializer(data=request.query_params)
+        if not query.is_valid():
+            self._audit_refusal()
+            body = {"detail": "Invalid query parameters.", "errors": query.errors, "valid": VALID_QUERY_VALUES}
+            return Response(QueryErrorResponse(body).data, status=status.HTTP_400_BAD_REQUEST)
+        try:
+            result = dashboard.metrics_for_user(
+                user=request.user, period=query.validated_data["period"], groups=query.validated_data["groups"],
+                custom=query.validated_data["custom"], ip_address=client_ip(request),
+            )
+        except InvalidQuery as exc:  # the range cannot be served (audited by the service)
+            body = {"detail": "Invalid query parameters.", "errors": {exc.param: [exc.message]},
+                    "valid": VALID_QUERY_VALUES}
+            return Response(QueryErrorResponse(body).data, status=status.HTTP_400_BAD_REQUEST)
+        return self._conditional(result)
+
+    def _conditional(self, result: dashboard.CachedMetrics) -> Response:
+        """The payload, or 304 when If-None-Match holds its ETag; private, revalidated, varying by credentials."""
+        request = self.request
+        etag = result.etag
+        if request.accepted_renderer.format == "csv":  # another representation of the same figures
+            etag = f'{etag[:-1]}-csv"'
+        if _etag_matches(request.headers.get("If-None-Match"), etag):
+            response = Response(status=status.HTTP_304_NOT_MODIFIED)
+        else:
+            response = Response(result.payload)  # rendered once per computation (reports.encoding.render_payload)
+        response["ETag"] = etag
+        response["X-Cache"] = "hit" if result.hit else "miss"
+        # Bodies depend on who asks; browsers may keep them but must revalidate (cheap, thanks to the ETag).
+        patch_cache_control(response, private=True, no_cache=True)
+        patch_vary_headers(response, ("Accept", "Authorization", "Cookie"))
+        return response
+
+    @extend_schema(
+        operation_id="ops_dashboard_timeseries",
+        summary="Dashboard time series",
+        description=(
+            "Chart-ready series per calendar bucket (hour, day, ISO week, month) of the business timezone, "
+            "columnar: bucket starts and one list of values per metric. Requires ops.read; the revenue series "
+            "requires ops.admin and is otherwise withheld and listed in `redacted` when asked for. Counts are "
+            "zero-filled, rates and averages null when empty. Send the ETag back in If-None-Match to get 304."
+        ),
+        parameters=[
+            OpenApiParameter(
+                "metrics",
+                {"type": "array", "items": {"type": "string", "enum": SeriesMetric.values}, "minItems": 1,
+                 "maxItems": len(SeriesMetric.values), "uniqueItems": True},
+                style="form", explode=False,
+                description="Comma-separated series to return (duplicates ignored); default: all the user may see.",
+            ),
+            OpenApiParameter(
+                "period", OpenApiTypes.STR, enum=Period.values, default=DEFAULT_PERIOD.value,
+                description="As for the metrics endpoint; `all` starts at the month of the earliest record. "
+                "Not together with start/end.",
+            ),
+            *RANGE_PARAMETERS,
+            OpenApiParameter(
+                "interval", OpenApiTypes.STR, enum=Interval.values,
+                description="Bucket unit; default hour for today, day for week and month, month for all; for a "
+                "custom range hour up to 2 days, day up to 92, week up to 366, else month. At most 1000 buckets.",
+            ),
+            OpenApiParameter(
+                "compare", OpenApiTypes.BOOL, default=False,
+                description="Add the previous window's series (not with period=all).",
+            ),
+            FORMAT_PARAMETER,
+            IF_NONE_MATCH_PARAMETER,
+        ],
+        responses=_responses(
+            TimeseriesResponse, TimeseriesQueryErrorResponse,
+            "The series; as CSV one row per bucket: start, end, one column per metric (with compare=true a "
+            "leading `window` column, current rows then previous rows).",
+        ),
+    )
+    @action(
+        detail=False, methods=["get"], url_path="timeseries", name="Ops dashboard time series",
+        renderer_classes=[*api_settings.DEFAULT_RENDERER_CLASSES, TimeseriesCSVRenderer],
+    )
+    def timeseries(self, request: Request) -> Response:
+        query = TimeseriesQuerySerializer(data=request.query_params)
+        if not query.is_valid():
+            self._audit_refusal()
+            return _timeseries_error(query.errors)
+        try:
+            result = dashboard.timeseries_for_user(
+                user=request.user, query=query.validated_data["query"], ip_address=client_ip(request)
+            )
+        except InvalidQuery as exc:  # the window cannot be served (audited by the service)
+            return _timeseries_error({exc.param: [exc.message]})
+        return self._conditional(result)
+
+
+def _timeseries_error(errors: dict) -> Response:
+    body = {"detail": "Invalid query parameters.", "errors": errors, "valid": VALID_TIMESERIES_VALUES}
+    return Response(TimeseriesQueryErrorResponse(body).data, status=status.HTTP_400_BAD_REQUEST)
