@@ -7,10 +7,11 @@ import uuid
 from collections.abc import Callable, Collection, Sequence
 from typing import Any
 
-from django.db import DEFAULT_DB_ALIAS, transaction
+from django.db import DEFAULT_DB_ALIAS, DatabaseError, transaction
 
 from ops_metrics import telemetry
 from ops_metrics.cache.backend import CacheUnavailable, cache_call
+from ops_metrics.models import PendingInvalidation
 
 logger = logging.getLogger(__name__)
 
@@ -23,6 +24,9 @@ POLL_SECONDS = 0.05
 POLL_ATTEMPTS = 100
 # An invalidation that could not reach the cache is retried this often until it does.
 RETRY_SECONDS = 0.25
+# Every process looks this often for invalidations that another process recorded in the database because the cache did
+# not answer it (that process may have exited since): one indexed read per interval, not per request.
+RECORDED_CHECK_SECONDS = 4.0
 
 # Tables whose invalidation this process could not deliver: nothing is served from the cache until it is.
 _pending_invalidations: set[str] = set()
@@ -31,6 +35,7 @@ _retrier: threading.Thread | None = None
 # Per-process single flight while the cache is down: key → (lock, holder of the first computation's result).
 _local_flights: dict[str, tuple[threading.Lock, list]] = {}
 _local_flights_lock = threading.Lock()
+_next_recorded_check = 0.0
 
 
 def cache_key(*parts: object) -> str:
@@ -57,6 +62,8 @@ def read_generations(*, names: Collection[str], values: Sequence[str] = ()) -> t
     """
     if _pending_invalidations:
         _deliver_pending(force=False)
+    if time.monotonic() >= _next_recorded_check:
+        _deliver_recorded()
     generation_keys = {name: _generation_key(name) for name in sorted(names)}
     found = cache_call("get_many", [*generation_keys.values(), *values])
     generations = {}
@@ -98,9 +105,41 @@ def _move_generations_on(names: list[str]) -> None:
             telemetry.CACHE_INVALIDATION_FAILURES.inc()
             _pending_invalidations.update(names)
             logger.error("metrics cache unreachable: %s not invalidated yet; retrying until it answers", ", ".join(names))
+            _record(names)
             _start_retrier()
             return
         _pending_invalidations.difference_update(names)
+
+
+def _record(names: list[str]) -> None:
+    """Keep undelivered invalidations in the database, so they survive this process (a command that exits at once)."""
+    try:
+        PendingInvalidation.objects.using(DEFAULT_DB_ALIAS).bulk_create(PendingInvalidation(table=n) for n in names)
+    except DatabaseError:
+        logger.error("undelivered invalidation of %s not recorded: the database did not answer", ", ".join(names))
+
+
+def _deliver_recorded() -> None:
+    """Deliver the invalidations any process recorded; CacheUnavailable (rows kept) while the cache does not answer."""
+    global _next_recorded_check
+    _next_recorded_check = time.monotonic() + RECORDED_CHECK_SECONDS
+    try:
+        recorded = list(PendingInvalidation.objects.using(DEFAULT_DB_ALIAS).values_list("pk", "table")[:1000])
+    except DatabaseError:
+        logger.debug("recorded invalidations not read: the database did not answer")
+        return
+    if not recorded:
+        return
+    for name in sorted({table for _, table in recorded}):
+        _move_on(name, force=False)
+    PendingInvalidation.objects.using(DEFAULT_DB_ALIAS).filter(pk__in=[pk for pk, _ in recorded]).delete()
+    logger.warning("metrics cache invalidation recorded by another process delivered")
+
+
+def postpone_recorded_check(seconds: float = RECORDED_CHECK_SECONDS) -> None:
+    """Look for recorded invalidations no sooner than `seconds` from now (0: on the next read)."""
+    global _next_recorded_check
+    _next_recorded_check = time.monotonic() + seconds
 
 
 def _deliver_pending(*, force: bool) -> None:

@@ -501,3 +501,47 @@ def test_concurrent_misses_compute_once_per_process_while_the_cache_is_down(clos
     assert counting_service == [(Period.TODAY, (MetricGroup.BOOKINGS,))]
     assert [result.hit for result in results] == [False] * workers
     assert len({result.etag for result in results}) == 1
+
+
+WRITER = """
+from bookings.factories import BookingFactory
+BookingFactory(reference="FROM-ANOTHER-PROCESS")
+"""
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_write_from_a_process_that_exits_while_the_cache_is_unreachable_shows_within_ten_seconds():
+    """The writer cannot reach Redis and exits at once; a reader that cached the old figure serves the new one soon."""
+    import os
+    import subprocess
+    import sys
+
+    get_ops_config()
+    before = cached_dashboard_metrics(period=Period.ALL, groups=[MetricGroup.BOOKINGS])
+    assert before.payload["bookings"]["total"] == 0
+    metrics_cache.postpone_recorded_check()  # as in a process that has just looked
+
+    database = connection.settings_dict
+    env = {**os.environ, "REDIS_URL": f"redis://127.0.0.1:{_closed_port()}/15",
+           "DATABASE_URL": f"postgres://{database['USER']}@{database['HOST']}:{database['PORT']}/{database['NAME']}"}
+    writer = subprocess.run([sys.executable, "manage.py", "shell", "-c", WRITER], env=env, capture_output=True,
+                            text=True, timeout=60, cwd=settings.BASE_DIR)
+    assert writer.returncode == 0, writer.stderr
+    assert "not invalidated yet" in writer.stderr
+
+    deadline = time.monotonic() + 10
+    totals = []
+    while time.monotonic() < deadline:
+        totals.append(cached_dashboard_metrics(period=Period.ALL, groups=[MetricGroup.BOOKINGS]).payload["bookings"]["total"])
+        if totals[-1] == 1:
+            break
+        time.sleep(0.2)
+    assert totals[0] == 0  # served from the cache until a look at the recorded invalidations
+    assert totals[-1] == 1
+    assert not metrics_cache.PendingInvalidation.objects.exists()
+
+
+def _closed_port() -> int:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return probe.getsockname()[1]
