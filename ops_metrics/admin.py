@@ -12,7 +12,8 @@ class OpsConfigAdmin(admin.ModelAdmin):
     """The single configuration row: the list goes straight to it; it can be changed, never added twice or deleted."""
 
     fieldsets = [
-        (None, {"fields": ["timezone", "metrics_cache_ttl_seconds", "sla_at_risk_buffer_minutes"]}),
+        (None, {"fields": ["timezone", "metrics_cache_ttl_seconds", "sla_at_risk_buffer_minutes",
+                               "max_staleness_seconds"]}),
     ]
 
     def has_add_permission(self, request: HttpRequest) -> bool:

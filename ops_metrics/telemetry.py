@@ -3,6 +3,9 @@ from prometheus_client import Counter, Histogram
 
 CACHE_HITS = Counter("ops_metrics_cache_hits_total", "Requests answered from the cache.", ["kind"])
 CACHE_MISSES = Counter("ops_metrics_cache_misses_total", "Requests whose figures were computed.", ["kind"])
+CACHE_STALE = Counter(
+    "ops_metrics_cache_stale_total", "Requests answered with an older generation while it is recomputed.", ["kind"]
+)
 CACHE_UNAVAILABLE = Counter(
     "ops_metrics_cache_unavailable_total", "Requests computed from the database because the cache did not answer.",
     ["kind"],

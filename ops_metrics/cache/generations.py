@@ -1,13 +1,16 @@
 """Metrics cache: a generation per table, single flight, TTL; handed a compute function, it knows no figures."""
+import hashlib
 import logging
 import secrets
 import threading
 import time
 import uuid
 from collections.abc import Callable, Collection, Sequence
+from dataclasses import dataclass
+from datetime import date
 from typing import Any
 
-from django.db import DEFAULT_DB_ALIAS, DatabaseError, transaction
+from django.db import DEFAULT_DB_ALIAS, DatabaseError, connections, transaction
 
 from ops_metrics import telemetry
 from ops_metrics.cache.backend import CacheUnavailable, cache_call
@@ -16,7 +19,7 @@ from ops_metrics.models import PendingInvalidation
 logger = logging.getLogger(__name__)
 
 # The version moves on whenever the cached representation changes, so no deploy reads the previous format.
-KEY_PREFIX = "ops_metrics:v3"
+KEY_PREFIX = "ops_metrics:v4"
 # A winner that dies mid-computation holds the lock at most this long.
 LOCK_TIMEOUT_SECONDS = 30
 # Losers of a single-flight race poll this often, this many times (5 s), then compute themselves.
@@ -200,36 +203,77 @@ def _release(lock_key: str, token: str) -> None:
         logger.debug("metrics cache unreachable: lock left to expire")
 
 
-def single_flight(*, key: str, ttl: int, compute: Callable[[], Any]) -> tuple[Any, bool]:
-    """(value, hit): the cached value, or `compute()` stored for `ttl` s; concurrent misses share one computation.
+@dataclass(frozen=True)
+class Entry:
+    """A cached value and the tag it was computed under (the generations read and the local date)."""
 
-    Raises CacheUnavailable only before computing.
+    tag: str
+    value: Any
+    stored_at: float
+
+
+def tag_of(*, generations: dict[str, int], local_date: date) -> str:
+    """The tag of a value computed under `generations` on `local_date`: table=generation,… @date."""
+    return ",".join(f"{table}={generations[table]}" for table in sorted(generations)) + "@" + local_date.isoformat()
+
+
+def lock_key(key: str, tag: str) -> str:
+    """The single-flight lock of computing `key` under `tag`."""
+    return f"{key}:lock:{hashlib.sha256(tag.encode()).hexdigest()[:16]}"
+
+
+def _compute_and_store(*, key: str, tag: str, ttl: int, compute: Callable[[], Any]) -> Any:
+    value = compute()
+    store(key, Entry(tag=tag, value=value, stored_at=time.time()), timeout=ttl)
+    return value
+
+
+def single_flight(*, key: str, tag: str, found: Entry | None, ttl: int, compute: Callable[[], Any]) -> tuple[Any, bool]:
+    """(value, hit): `found` when it carries `tag`, or `compute()` stored under `key` for `ttl` s, once for concurrent misses.
+
+    `found` is what the caller read of `key` together with the generations (one round trip for a hit). Raises
+    CacheUnavailable only before computing.
     """
-    value = cache_call("get", key)
-    if value is not None:
-        return value, True
-    lock_key = f"{key}:lock"
+    if found is not None and found.tag == tag:
+        return found.value, True
+    lock = lock_key(key, tag)
     token = uuid.uuid4().hex
-    if cache_call("add", lock_key, token, timeout=LOCK_TIMEOUT_SECONDS):
+    if cache_call("add", lock, token, timeout=LOCK_TIMEOUT_SECONDS):
         try:
-            # Another winner may have stored the entry between our get and our add.
-            value = cache_call("get", key)
-            if value is not None:
-                return value, True
-            value = compute()
-            store(key, value, timeout=ttl)
-            return value, False
+            # Another winner may have stored the entry between our read and our add.
+            entry = cache_call("get", key)
+            if entry is not None and entry.tag == tag:
+                return entry.value, True
+            return _compute_and_store(key=key, tag=tag, ttl=ttl, compute=compute), False
         finally:
-            _release(lock_key, token)
+            _release(lock, token)
     for _ in range(POLL_ATTEMPTS):
         time.sleep(POLL_SECONDS)
-        value = cache_call("get", key)
-        if value is not None:
-            return value, True
+        entry = cache_call("get", key)
+        if entry is not None and entry.tag == tag:
+            return entry.value, True
     logger.warning("metrics computation by another request did not finish in time; computing here")
-    value = compute()
-    store(key, value, timeout=ttl)
-    return value, False
+    return _compute_and_store(key=key, tag=tag, ttl=ttl, compute=compute), False
+
+
+def refresh_in_background(*, key: str, tag: str, ttl: int, compute: Callable[[], Any]) -> bool:
+    """Start computing the value of `tag` in a thread unless another process or thread already is; whether this did."""
+    lock = lock_key(key, tag)
+    token = uuid.uuid4().hex
+    if not cache_call("add", lock, token, timeout=LOCK_TIMEOUT_SECONDS):
+        return False
+
+    def refresh() -> None:
+        try:
+            _compute_and_store(key=key, tag=tag, ttl=ttl, compute=compute)
+        except Exception:
+            logger.exception("background refresh of %s failed; the next request computes it", key)
+        finally:
+            _release(lock, token)
+            connections.close_all()  # this thread's own connections
+
+    threading.Thread(target=refresh, name="ops-metrics-refresh", daemon=True).start()
+    return True
 
 
 def local_single_flight(*, key: str, compute: Callable[[], Any]) -> Any:

@@ -1,7 +1,6 @@
 """What a cached payload is stored under: the tables it reads, its key, its ETag, and the config row of a generation."""
 import hashlib
 from collections.abc import Collection, Sequence
-from datetime import date
 
 from ops_metrics.cache.generations import cache_key, store
 from ops_metrics.constants import GROUP_TABLES, SERIES_TABLES, SourceTable
@@ -42,18 +41,10 @@ def span(custom: CustomRange | None) -> str:
     return "" if custom is None else f"{custom.start.isoformat()}/{custom.end.isoformat()}"
 
 
-def _versions(generations: dict[str, int]) -> str:
-    """The generations of the tables a payload reads, in a key: table=generation, sorted by table."""
-    return ",".join(f"{table}={generations[table]}" for table in sorted(generations))
-
-
-def metrics_key(
-    *, generations: dict[str, int], period: str, groups: Sequence[str], local_date: date,
-    custom: CustomRange | None = None,
-) -> str:
-    """Cache key of one payload: the generations of the tables read, the period (or range), groups and local date."""
+def metrics_key(*, period: str, groups: Sequence[str], custom: CustomRange | None = None) -> str:
+    """Cache key of one payload: the period (or range) and groups; the entry is tagged with what it was computed under."""
     window = period if custom is None else f"{period}={span(custom)}"
-    return cache_key("metrics", _versions(generations), window, ",".join(groups), local_date.isoformat())
+    return cache_key("metrics", window, ",".join(groups))
 
 
 def query_text(query: SeriesQuery) -> str:
@@ -61,9 +52,9 @@ def query_text(query: SeriesQuery) -> str:
     return f"{query.period}|{span(query.custom)}|{query.interval}|{'compare' if query.compare else 'alone'}"
 
 
-def timeseries_key(*, generations: dict[str, int], query: SeriesQuery, metrics: Sequence[str], local_date: date) -> str:
-    """Cache key of one time series: table generations, the query (range, interval, compare), metrics, local date."""
-    return cache_key("timeseries", _versions(generations), query_text(query), ",".join(metrics), local_date.isoformat())
+def timeseries_key(*, query: SeriesQuery, metrics: Sequence[str]) -> str:
+    """Cache key of one time series: the query (range, interval, compare) and metrics."""
+    return cache_key("timeseries", query_text(query), ",".join(metrics))
 
 
 def payload_etag(key: str, payload: dict) -> str:

@@ -39,6 +39,10 @@ class OpsConfig(models.Model):
         max_length=64, default=default_timezone, validators=[validate_timezone],
         help_text="IANA name of the business timezone that days, weeks and months are counted in.",
     )
+    max_staleness_seconds = models.PositiveIntegerField(
+        default=0, validators=[MaxValueValidator(3600)],
+        help_text="Above 0, figures up to this old may be served while they are recomputed (the response carries Age).",
+    )
     updated_at = models.DateTimeField(auto_now=True)
 
     class Meta:

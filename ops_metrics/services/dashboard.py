@@ -1,5 +1,7 @@
 """Dashboard use cases: the metrics and time series a user may see (audited, redacted, cached), and invalidation."""
+import dataclasses
 import logging
+import time
 from collections.abc import Callable, Collection, Sequence
 from dataclasses import dataclass
 from datetime import date, datetime
@@ -16,11 +18,9 @@ from ops_metrics.cache.payloads import (
     config_under,
     metrics_key,
     payload_etag,
-    query_text,
     redacted_etag,
     series_tables,
     source_tables,
-    span,
     timeseries_key,
 )
 from ops_metrics.constants import (
@@ -51,6 +51,7 @@ class CachedMetrics:
     payload: dict
     hit: bool
     etag: str
+    age: int | None = None  # seconds, when a payload of an older generation is served (max_staleness_seconds)
 
 
 def invalidate_metrics_cache(
@@ -70,41 +71,61 @@ def canonical_groups(groups: Sequence[str]) -> tuple[str, ...]:
 
 
 def _cached_payload(
-    *, tables: Collection[str], key: Callable[[dict[str, int], date], str], build: Callable[[OpsConfig], dict],
-    now: datetime, what: str, kind: str,
+    *, tables: Collection[str], key: str, build: Callable[[OpsConfig], dict], now: datetime, kind: str
 ) -> CachedMetrics:
-    """A rendered payload `build(config)` under `key(generations, local date)`, cached and single-flight.
+    """A rendered payload `build(config)` cached under `key`, tagged with the generations and local date it was read under.
 
-    The key carries the generation of every table read (docs/api.md, caching), so a write to one table leaves answers that do not
-    read it valid. Generations are read before computing: a result computed while a write commits lands under the old
-    generation and is never served afterwards.
+    The tag carries the generation of every table read (docs/api.md, caching), so a write to one table leaves answers
+    that do not read it valid. Generations, config and entry are read in one round trip, before computing: a result
+    computed while a write commits is tagged with the old generation and never served as current afterwards. With
+    `max_staleness_seconds` above 0 an entry of an older generation that young is served while one request recomputes.
     """
     try:
-        generations, found = cache.read_generations(names=tables, values=[CONFIG_KEY])
+        generations, found = cache.read_generations(names=tables, values=[CONFIG_KEY, key])
     except CacheUnavailable:
         logger.debug("metrics cache unreachable: computing from the database")
         telemetry.CACHE_UNAVAILABLE.labels(kind=kind).inc()
         telemetry.CACHE_MISSES.labels(kind=kind).inc()
-        payload = cache.local_single_flight(key=f"uncached:{what}", compute=lambda: render_payload(build(OpsConfig.load())))
-        return CachedMetrics(payload=payload, hit=False, etag=payload_etag(f"uncached:{what}", payload))
+        payload = cache.local_single_flight(key=f"uncached:{key}", compute=lambda: render_payload(build(OpsConfig.load())))
+        return CachedMetrics(payload=payload, hit=False, etag=payload_etag(f"uncached:{key}", payload))
 
     config = config_under(generations[SourceTable.CONFIG], found.get(CONFIG_KEY))
 
     def compute() -> dict:
         return render_payload(build(config))
 
-    cache_key = key(generations, now.astimezone(config.tzinfo).date())
+    local_date = now.astimezone(config.tzinfo).date()
+    tag = cache.tag_of(generations=generations, local_date=local_date)
+    entry = found.get(key)
+    stale = _servable_stale(entry, config=config, local_date=local_date, tag=tag)
+    age = None
     if not config.metrics_cache_ttl_seconds:
         payload, hit = compute(), False
+    elif stale is not None:
+        # Served while one request anywhere recomputes (none is started while another holds the lock).
+        cache.refresh_in_background(key=key, tag=tag, ttl=config.metrics_cache_ttl_seconds, compute=compute)
+        payload, hit, age, tag = stale.value, True, max(0, int(time.time() - stale.stored_at)), stale.tag
+        telemetry.CACHE_STALE.labels(kind=kind).inc()
     else:
         try:
-            payload, hit = cache.single_flight(key=cache_key, ttl=config.metrics_cache_ttl_seconds, compute=compute)
+            payload, hit = cache.single_flight(
+                key=key, tag=tag, found=entry, ttl=config.metrics_cache_ttl_seconds, compute=compute
+            )
         except CacheUnavailable:
             logger.debug("metrics cache unreachable: computing from the database")
             telemetry.CACHE_UNAVAILABLE.labels(kind=kind).inc()
-            payload, hit = cache.local_single_flight(key=cache_key, compute=compute), False
+            payload, hit = cache.local_single_flight(key=f"{key}|{tag}", compute=compute), False
     (telemetry.CACHE_HITS if hit else telemetry.CACHE_MISSES).labels(kind=kind).inc()
-    return CachedMetrics(payload=payload, hit=hit, etag=payload_etag(cache_key, payload))
+    return CachedMetrics(payload=payload, hit=hit, etag=payload_etag(f"{key}|{tag}", payload), age=age)
+
+
+def _servable_stale(entry: cache.Entry | None, *, config: OpsConfig, local_date: date, tag: str) -> cache.Entry | None:
+    """`entry` when it is of an older generation of the same local date and at most max_staleness_seconds old."""
+    if entry is None or entry.tag == tag or not config.max_staleness_seconds:
+        return None
+    if not entry.tag.endswith(f"@{local_date.isoformat()}"):
+        return None
+    return entry if time.time() - entry.stored_at <= config.max_staleness_seconds else None
 
 
 def cached_dashboard_metrics(
@@ -118,11 +139,9 @@ def cached_dashboard_metrics(
     groups = canonical_groups(groups)
     return _cached_payload(
         tables=source_tables(groups),
-        key=lambda generations, local_date: metrics_key(
-            generations=generations, period=period, groups=groups, local_date=local_date, custom=custom
-        ),
+        key=metrics_key(period=period, groups=groups, custom=custom),
         build=lambda config: dashboard_metrics(period=period, groups=groups, config=config, now=now, custom=custom),
-        now=now, what=f"{period}{span(custom)}:{','.join(groups)}", kind="metrics",
+        now=now, kind="metrics",
     )
 
 
@@ -135,11 +154,9 @@ def cached_timeseries(*, query: SeriesQuery, metrics: Sequence[str], now: dateti
     metrics = tuple(sorted(set(metrics), key=ALL_SERIES.index))
     return _cached_payload(
         tables=series_tables(metrics),
-        key=lambda generations, local_date: timeseries_key(
-            generations=generations, query=query, metrics=metrics, local_date=local_date
-        ),
+        key=timeseries_key(query=query, metrics=metrics),
         build=lambda config: timeseries(query=query, metrics=metrics, config=config, now=now),
-        now=now, what=f"timeseries:{query_text(query)}:{','.join(metrics)}", kind="timeseries",
+        now=now, kind="timeseries",
     )
 
 
@@ -166,8 +183,8 @@ def metrics_for_user(
 
 
 def _with_redacted(cached: CachedMetrics, redacted: list[str]) -> CachedMetrics:
-    return CachedMetrics(
-        payload={**cached.payload, "redacted": redacted}, hit=cached.hit, etag=redacted_etag(cached.etag, redacted)
+    return dataclasses.replace(
+        cached, payload={**cached.payload, "redacted": redacted}, etag=redacted_etag(cached.etag, redacted)
     )
 
 

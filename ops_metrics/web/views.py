@@ -216,6 +216,8 @@ class OpsDashboardViewSet(viewsets.ViewSet):
             response = Response(result.payload)  # rendered once per computation (reports.encoding.render_payload)
         response["ETag"] = etag
         response["X-Cache"] = "hit" if result.hit else "miss"
+        if result.age is not None:  # an older generation served while it is recomputed (max_staleness_seconds)
+            response["Age"] = str(result.age)
         # Bodies depend on who asks; browsers may keep them but must revalidate (cheap, thanks to the ETag).
         patch_cache_control(response, private=True, no_cache=True)
         patch_vary_headers(response, ("Accept", "Authorization", "Cookie"))

@@ -143,16 +143,15 @@ def test_second_call_is_a_hit_with_no_query_at_all():
     assert second.etag == first.etag
 
 
-@pytest.mark.perf_contract(reason="a hit reads generations and config in one MGET, then the entry: two round trips")
+@pytest.mark.perf_contract(reason="a hit reads generations, config and the tagged entry in one MGET: one round trip")
 @pytest.mark.django_db
-def test_a_hit_costs_two_cache_round_trips():
+def test_a_hit_costs_one_cache_round_trip():
     cached_dashboard_metrics(period=Period.WEEK, groups=ALL_GROUPS)
 
     with mock.patch.object(Redis, "execute_command", autospec=True, side_effect=Redis.execute_command) as commands:
         assert cached_dashboard_metrics(period=Period.WEEK, groups=ALL_GROUPS).hit is True
 
-    # generation and config together, then the entry their values name
-    assert [call.args[1] for call in commands.call_args_list] == ["MGET", "GET"]
+    assert [call.args[1] for call in commands.call_args_list] == ["MGET"]
 
 
 @pytest.mark.django_db(transaction=True)
@@ -399,18 +398,18 @@ def test_a_lock_whose_holder_died_delays_but_does_not_block(counting_service, mo
     monkeypatch.setattr(metrics_cache, "POLL_SECONDS", 0)
     now = datetime(2026, 3, 10, 12, 0, tzinfo=BERLIN)
     config = get_ops_config()
-    key = metrics_key(
-        generations=read_generations(names=source_tables([MetricGroup.BOOKINGS]))[0], period=Period.ALL,
-        groups=(MetricGroup.BOOKINGS,), local_date=now.astimezone(ZoneInfo(config.timezone)).date(),
-    )
-    cache_call("add", f"{key}:lock", "someone-else", timeout=60)
+    key = metrics_key(period=Period.ALL, groups=(MetricGroup.BOOKINGS,))
+    tag = metrics_cache.tag_of(generations=read_generations(names=source_tables([MetricGroup.BOOKINGS]))[0],
+                               local_date=now.astimezone(ZoneInfo(config.timezone)).date())
+    lock = metrics_cache.lock_key(key, tag)
+    cache_call("add", lock, "someone-else", timeout=60)
 
     first = cached_dashboard_metrics(period=Period.ALL, groups=[MetricGroup.BOOKINGS], now=now)
     second = cached_dashboard_metrics(period=Period.ALL, groups=[MetricGroup.BOOKINGS], now=now)
 
     assert (first.hit, second.hit) == (False, True)
     assert len(counting_service) == 1
-    assert cache_call("get", f"{key}:lock") == "someone-else"  # not ours, not released
+    assert cache_call("get", lock) == "someone-else"  # not ours, not released
 
 
 @pytest.mark.django_db
@@ -545,3 +544,39 @@ def _closed_port() -> int:
     with socket.socket() as probe:
         probe.bind(("127.0.0.1", 0))
         return probe.getsockname()[1]
+
+
+def _bookings_total(**kwargs) -> tuple[int, int | None]:
+    result = cached_dashboard_metrics(period=Period.ALL, groups=[MetricGroup.BOOKINGS], **kwargs)
+    return result.payload["bookings"]["total"], result.age
+
+
+@pytest.mark.django_db(transaction=True)
+def test_max_staleness_serves_the_previous_figures_while_one_request_recomputes(configure):
+    OpsConfig.objects.update_or_create(pk=OpsConfig.SINGLETON_PK, defaults={"max_staleness_seconds": 60})
+    assert _bookings_total() == (0, None)
+    BookingFactory()  # committed: the bookings generation moves on
+
+    with time_machine.travel(timezone.now() + timedelta(seconds=7), tick=True):
+        assert _bookings_total() == (0, 7)  # the older generation and its age, while a background refresh computes
+    deadline = time.monotonic() + 10
+    while (current := _bookings_total()) != (1, None) and time.monotonic() < deadline:
+        time.sleep(0.05)
+    assert current == (1, None)
+
+
+@pytest.mark.django_db(transaction=True)
+def test_max_staleness_never_serves_figures_older_than_it(configure):
+    OpsConfig.objects.update_or_create(pk=OpsConfig.SINGLETON_PK, defaults={"max_staleness_seconds": 60})
+    with time_machine.travel(timezone.now(), tick=False) as traveller:
+        assert _bookings_total() == (0, None)
+        BookingFactory(created_at=timezone.now() - timedelta(seconds=1))
+        traveller.shift(timedelta(seconds=61))
+        assert _bookings_total() == (1, None)  # the cached figures are 61 s old: computed now, not served
+
+
+@pytest.mark.django_db(transaction=True)
+def test_without_max_staleness_a_write_shows_at_once():
+    assert _bookings_total() == (0, None)
+    BookingFactory()
+    assert _bookings_total() == (1, None)

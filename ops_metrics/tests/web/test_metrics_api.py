@@ -391,3 +391,21 @@ def test_token_created_by_the_management_command_works(reader_user, frozen):
 
     assert client.get(URL, {"include": "sla"}).status_code == 200
 
+
+
+def test_figures_served_within_max_staleness_carry_their_age(
+    admin_client_api, configure, django_capture_on_commit_callbacks, monkeypatch
+):
+    configure(max_staleness_seconds=60)
+    monkeypatch.setattr("ops_metrics.cache.generations.refresh_in_background", lambda **kwargs: True)
+    url = "/api/v1/ops/dashboard/metrics?include=bookings"
+    first = admin_client_api.get(url)
+    with django_capture_on_commit_callbacks(execute=True):
+        BookingFactory()
+
+    stale = admin_client_api.get(url)
+
+    assert not first.has_header("Age")
+    assert stale.json()["bookings"]["total"] == 0
+    assert stale.json()["generated_at"] == first.json()["generated_at"]
+    assert int(stale["Age"]) >= 0
