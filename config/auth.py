@@ -3,6 +3,9 @@ import ipaddress
 from collections.abc import Callable
 
 from axes.decorators import axes_dispatch
+from axes.handlers.database import AxesDatabaseHandler
+from axes.helpers import get_client_username
+from axes.models import AccessAttempt
 from django.conf import settings
 from django.http import HttpRequest, HttpResponse
 
@@ -27,3 +30,16 @@ def login_protected(view: Callable[..., HttpResponse]) -> Callable[..., HttpResp
     purpose: ops_metrics resolves permissions in one query only while ModelBackend is the sole backend.
     """
     return axes_dispatch(view)
+
+
+class LoginAttemptHandler(AxesDatabaseHandler):
+    """Axes' database handler whose reset on a successful login clears that account's failures from that address only.
+
+    Axes resets every lockout parameter on success: with ["username", "ip_address"] a login of any account cleared all
+    failures counted against its address, so an attacker's own logins between guesses kept a victim from locking.
+    """
+
+    def reset_user_attempts(self, request: HttpRequest, credentials: dict | None = None) -> int:
+        username = get_client_username(request, credentials)
+        count, _ = AccessAttempt.objects.filter(username=username, ip_address=request.axes_ip_address).delete()
+        return count

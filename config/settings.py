@@ -149,10 +149,12 @@ AUTH_PASSWORD_VALIDATORS = [
 
 # Login protection (django-axes) on /admin/login/ and /api-auth/login/ (config.auth.login_protected): after
 # LOGIN_FAILURE_LIMIT failures for one username, or from one client address, logins are refused (429) until
-# LOGIN_COOLOFF_MINUTES pass without a new failure; a success clears the count. Attempts are listed in admin.
+# LOGIN_COOLOFF_MINUTES pass without a new failure; a success clears the failures of that username from that
+# address only (config.auth.LoginAttemptHandler), never other accounts' failures. Attempts are listed in admin.
 AXES_FAILURE_LIMIT = env.int("LOGIN_FAILURE_LIMIT", default=5)
 AXES_COOLOFF_TIME = timedelta(minutes=env.float("LOGIN_COOLOFF_MINUTES", default=15))
 AXES_LOCKOUT_PARAMETERS = env.list("LOGIN_LOCKOUT_PARAMETERS", default=["username", "ip_address"])
+AXES_HANDLER = "config.auth.LoginAttemptHandler"
 AXES_RESET_ON_SUCCESS = True
 AXES_ENABLE_ACCESS_FAILURE_LOG = True
 AXES_CLIENT_IP_CALLABLE = "config.auth.client_ip"
