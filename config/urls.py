@@ -4,6 +4,7 @@ from csp.decorators import csp_update
 from django.contrib import admin
 from django.contrib.auth.views import LoginView
 from django.urls import include, path
+from django.views.decorators.cache import never_cache
 from django.views.generic import RedirectView
 from drf_spectacular.views import SpectacularAPIView, SpectacularRedocView, SpectacularSwaggerSplitView
 
@@ -33,7 +34,8 @@ urlpatterns = [
     path("admin/", admin.site.urls),
     path("api-auth/", include("rest_framework.urls")),
     path("api/v1/ops/", include("ops_metrics.urls")),
-    path("ops/", dashboard_page, name="ops-dashboard-page"),
+    # The page holds the user's name and CSRF token: "max-age=0, no-cache, no-store, must-revalidate, private".
+    path("ops/", never_cache(dashboard_page), name="ops-dashboard-page"),
     path("api/v1/schema/", SpectacularAPIView.as_view(), name="schema"),
     path("api/v1/schema/swagger-ui/", swagger_ui_csp(SpectacularSwaggerSplitView.as_view(url_name="schema")),
          name="swagger-ui"),
