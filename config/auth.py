@@ -8,6 +8,10 @@ from axes.helpers import get_client_username
 from axes.models import AccessAttempt
 from django.conf import settings
 from django.http import HttpRequest, HttpResponse
+from rest_framework import authentication, exceptions
+from rest_framework.request import Request
+
+from config.errors import send_request_refused
 
 
 def client_ip(request: HttpRequest) -> str | None:
@@ -43,3 +47,16 @@ class LoginAttemptHandler(AxesDatabaseHandler):
         username = get_client_username(request, credentials)
         count, _ = AccessAttempt.objects.filter(username=username, ip_address=request.axes_ip_address).delete()
         return count
+
+
+class SessionAuthentication(authentication.SessionAuthentication):
+    """DRF's session authentication; a CSRF failure also sends request_refused (status 403), as CSRF_FAILURE_VIEW does
+    for the views outside DRF (DRF's views are exempt from Django's check and run their own)."""
+
+    def enforce_csrf(self, request: Request) -> None:
+        try:
+            super().enforce_csrf(request)
+        except exceptions.PermissionDenied as exc:
+            reason = str(exc.detail).removeprefix("CSRF Failed: ")
+            send_request_refused(request=request._request, status=403, reason=reason)
+            raise

@@ -13,6 +13,7 @@ from config.health import ReadinessView, healthz
 from config.observability import prometheus_metrics
 from ops_metrics.pages import dashboard_page
 
+handler400 = "config.errors.bad_request"
 handler500 = "config.errors.server_error"
 
 # The Content-Security-Policy (settings) allows no inline script or style; the two API documentation pages need:
