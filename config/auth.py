@@ -8,6 +8,7 @@ from axes.helpers import get_client_username
 from axes.models import AccessAttempt
 from django.conf import settings
 from django.http import HttpRequest, HttpResponse
+from drf_spectacular.authentication import SessionScheme
 from rest_framework import authentication, exceptions
 from rest_framework.request import Request
 
@@ -60,3 +61,9 @@ class SessionAuthentication(authentication.SessionAuthentication):
             reason = str(exc.detail).removeprefix("CSRF Failed: ")
             send_request_refused(request=request._request, status=403, reason=reason)
             raise
+
+
+class SessionAuthenticationScheme(SessionScheme):
+    """The OpenAPI security scheme of SessionAuthentication above: DRF's session cookie (cookieAuth), as before."""
+
+    target_class = "config.auth.SessionAuthentication"
