@@ -75,7 +75,7 @@ def browser():
 
 
 @pytest.mark.browser
-@pytest.mark.django_db(transaction=True, serialized_rollback=True)
+@pytest.mark.django_db(transaction=True)  # a superuser: no migrated group needed, so no serialized rollback either
 @pytest.mark.parametrize(
     ("path", "rendered"),
     [
