@@ -167,8 +167,8 @@ AXES_CLIENT_IP_CALLABLE = "config.auth.client_ip"
 SILENCED_SYSTEM_CHECKS = ["axes.W003"]
 
 # Content-Security-Policy on every response (django-csp): nothing inline, nothing from another origin, no framing.
-# data: images are the icons of Swagger UI's and the admin's style sheets. ReDoc alone adds inline styles
-# (config/urls.py says why).
+# data: images are the icons of Swagger UI's and the admin's style sheets. The Swagger UI and ReDoc pages add
+# styles (config/urls.py says why); nothing adds scripts.
 CONTENT_SECURITY_POLICY = {
     "DIRECTIVES": {
         "default-src": [SELF],
