@@ -227,7 +227,9 @@ def step_warm(report: Report, args) -> None:
     config.save()
     token = {c.username: c.token for c in ensure_demo_users(password=BENCH_PASSWORD)}["ops_admin"]
     port = free_port()
-    env = dict(os.environ, OPS_METRICS_THROTTLE_RATE="100000000/min", DJANGO_SETTINGS_MODULE="bench.settings")
+    # From ROOT gunicorn reads ./gunicorn.conf.py: no access log (as before), a control socket of this port.
+    env = dict(os.environ, OPS_METRICS_THROTTLE_RATE="100000000/min", DJANGO_SETTINGS_MODULE="bench.settings",
+               GUNICORN_ACCESS_LOG="", PORT=str(port))
     server = subprocess.Popen(
         [sys.executable, "-m", "gunicorn", "bench.wsgi", "--bind", f"127.0.0.1:{port}", "--workers", "2",
          "--threads", "4", "--log-level", "warning"],

@@ -92,7 +92,8 @@ def main() -> None:
         print(profile_hit(client, token, 200))
 
     port = free_port()
-    env = dict(os.environ)
+    # From ROOT gunicorn reads ./gunicorn.conf.py: no access log (as before), a control socket of this port.
+    env = dict(os.environ, GUNICORN_ACCESS_LOG="", PORT=str(port))
     server = subprocess.Popen(
         [sys.executable, "-m", "gunicorn", "bench.wsgi", "--bind", f"127.0.0.1:{port}", "--workers", "2",
          "--threads", "4", "--log-level", "warning"], cwd=ROOT, env=env,

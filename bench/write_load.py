@@ -189,7 +189,7 @@ def start_server(*, engine: str, port: int, log: Path) -> subprocess.Popen:
     )
     with log.open("w") as handle:
         return subprocess.Popen(
-            [sys.executable, "-m", "gunicorn", "-c", "config/gunicorn.conf.py", "config.wsgi:application"],
+            [sys.executable, "-m", "gunicorn", "config.wsgi:application"],  # ./gunicorn.conf.py from ROOT
             cwd=ROOT, env=env, stdout=handle, stderr=subprocess.STDOUT,
         )
 

@@ -1,4 +1,5 @@
-"""Database unavailable or timed out: a fast JSON 503 with Retry-After, never Django's HTML 500."""
+"""Error answers: database unavailable (JSON 503), and CSRF failure (403), bad request (400) and server error (500)
+as JSON on /api/ paths, Django's HTML elsewhere, each sent as config.signals.request_refused."""
 import logging
 import sys
 import threading
@@ -6,9 +7,12 @@ import time
 from collections.abc import Callable
 
 from django.conf import settings
+from django.core.exceptions import RequestDataTooBig, TooManyFieldsSent, TooManyFilesSent
 from django.db import InterfaceError, OperationalError
 from django.http import HttpRequest, HttpResponse, JsonResponse
-from django.views import defaults
+from django.views import csrf, defaults
+
+from config.signals import request_refused
 
 logger = logging.getLogger(__name__)
 
@@ -76,10 +80,61 @@ class DatabaseUnavailableMiddleware:
         return database_unavailable_response()
 
 
+API_PREFIX = "/api/"
+# The 400s Django raises while reading the request, named for the client.
+BAD_REQUEST_DETAILS = {
+    TooManyFieldsSent: "Too many fields in the request (more than DATA_UPLOAD_MAX_NUMBER_FIELDS={fields}).",
+    TooManyFilesSent: "Too many files in the request (more than DATA_UPLOAD_MAX_NUMBER_FILES={files}).",
+    RequestDataTooBig: "The request body is too large (more than DATA_UPLOAD_MAX_MEMORY_SIZE={size} bytes).",
+}
+
+
+def send_request_refused(*, request: HttpRequest, status: int, reason: str) -> None:
+    """request_refused to its receivers; one failing receiver is logged, never turned into another error."""
+    for receiver, result in request_refused.send_robust(sender=None, request=request, status=status, reason=reason):
+        if isinstance(result, Exception):
+            logger.error("request_refused receiver %r failed", receiver, exc_info=result)
+
+
+def _is_api(request: HttpRequest) -> bool:
+    return request.path_info.startswith(API_PREFIX)
+
+
+def _api_error(request: HttpRequest, *, status: int, detail: str) -> JsonResponse:
+    return JsonResponse({"detail": detail, "request_id": getattr(request, "request_id", None)}, status=status)
+
+
+def csrf_failure(request: HttpRequest, reason: str = "") -> HttpResponse:
+    """CSRF_FAILURE_VIEW: JSON 403 on /api/ paths (DRF's wording), Django's HTML page elsewhere."""
+    send_request_refused(request=request, status=403, reason=reason)
+    if _is_api(request):
+        return _api_error(request, status=403, detail=f"CSRF Failed: {reason}")
+    return csrf.csrf_failure(request, reason=reason)
+
+
+def bad_request(request: HttpRequest, exception: Exception) -> HttpResponse:
+    """handler400 (a SuspiciousOperation such as too many fields): JSON naming the problem on /api/ paths."""
+    send_request_refused(request=request, status=400, reason=type(exception).__name__)
+    if _is_api(request):
+        detail = next(
+            (text for kind, text in BAD_REQUEST_DETAILS.items() if isinstance(exception, kind)), "Bad request."
+        )
+        return _api_error(request, status=400, detail=detail.format(
+            fields=settings.DATA_UPLOAD_MAX_NUMBER_FIELDS, files=settings.DATA_UPLOAD_MAX_NUMBER_FILES,
+            size=settings.DATA_UPLOAD_MAX_MEMORY_SIZE,
+        ))
+    return defaults.bad_request(request, exception)
+
+
 def server_error(request: HttpRequest, *args, **kwargs) -> HttpResponse:
-    """handler500: a database failure raised outside a view (session, authentication middleware) is a 503 too."""
+    """handler500: a database failure raised outside a view (session, authentication middleware) is a 503 too;
+    any other error a JSON 500 with the request id on /api/ paths, Django's HTML 500 elsewhere."""
     exc = sys.exc_info()[1]
     if is_database_unavailable(exc=exc):
         log_database_unavailable(request=request, exc=exc)
         return database_unavailable_response()
+    # The class name only: an exception's message may carry data that an audit row should not.
+    send_request_refused(request=request, status=500, reason=type(exc).__name__ if exc else "unknown")
+    if _is_api(request):
+        return _api_error(request, status=500, detail="Internal server error.")
     return defaults.server_error(request, *args, **kwargs)

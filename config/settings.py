@@ -3,6 +3,7 @@ from datetime import timedelta
 from pathlib import Path
 
 import environ
+from csp.constants import NONE, SELF
 from django.core.exceptions import ImproperlyConfigured
 
 from config.logs import build_logging
@@ -31,6 +32,8 @@ ALLOWED_HOSTS = env("ALLOWED_HOSTS")
 if env.bool("TRUST_X_FORWARDED_PROTO", default=False):
     SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
 CSRF_TRUSTED_ORIGINS = env.list("CSRF_TRUSTED_ORIGINS", default=[])
+# JSON 403 on /api/ paths and the request_refused signal (DRF's API views: config.auth.SessionAuthentication).
+CSRF_FAILURE_VIEW = "config.errors.csrf_failure"
 SECURE_SSL_REDIRECT = env.bool("SECURE_SSL_REDIRECT", default=False)
 # Probes and scrapers may talk plain HTTP to the server directly.
 SECURE_REDIRECT_EXEMPT = [r"^healthz$", r"^readyz$", r"^metrics/prometheus$"]
@@ -53,6 +56,7 @@ INSTALLED_APPS = [
     "drf_spectacular",
     "drf_spectacular_sidecar",
     "axes",
+    "csp",
     "health_check",
     "django_prometheus",
     "staff",
@@ -65,6 +69,7 @@ MIDDLEWARE = [
     "django_prometheus.middleware.PrometheusBeforeMiddleware",
     "config.logs.RequestLogMiddleware",
     "django.middleware.security.SecurityMiddleware",
+    "csp.middleware.CSPMiddleware",
     "config.errors.DatabaseUnavailableMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
@@ -149,15 +154,31 @@ AUTH_PASSWORD_VALIDATORS = [
 
 # Login protection (django-axes) on /admin/login/ and /api-auth/login/ (config.auth.login_protected): after
 # LOGIN_FAILURE_LIMIT failures for one username, or from one client address, logins are refused (429) until
-# LOGIN_COOLOFF_MINUTES pass without a new failure; a success clears the count. Attempts are listed in admin.
+# LOGIN_COOLOFF_MINUTES pass without a new failure; a success clears the failures of that username from that
+# address only (config.auth.LoginAttemptHandler), never other accounts' failures. Attempts are listed in admin.
 AXES_FAILURE_LIMIT = env.int("LOGIN_FAILURE_LIMIT", default=5)
 AXES_COOLOFF_TIME = timedelta(minutes=env.float("LOGIN_COOLOFF_MINUTES", default=15))
 AXES_LOCKOUT_PARAMETERS = env.list("LOGIN_LOCKOUT_PARAMETERS", default=["username", "ip_address"])
+AXES_HANDLER = "config.auth.LoginAttemptHandler"
 AXES_RESET_ON_SUCCESS = True
 AXES_ENABLE_ACCESS_FAILURE_LOG = True
 AXES_CLIENT_IP_CALLABLE = "config.auth.client_ip"
 # axes.W003 asks for axes' authentication backend; the login views are wrapped instead (config/auth.py says why).
 SILENCED_SYSTEM_CHECKS = ["axes.W003"]
+
+# Content-Security-Policy on every response (django-csp): nothing inline, nothing from another origin, no framing.
+# data: images are the icons of Swagger UI's and the admin's style sheets. The Swagger UI and ReDoc pages add
+# styles (config/urls.py says why); nothing adds scripts.
+CONTENT_SECURITY_POLICY = {
+    "DIRECTIVES": {
+        "default-src": [SELF],
+        "img-src": [SELF, "data:"],
+        "object-src": [NONE],
+        "base-uri": [SELF],
+        "form-action": [SELF],
+        "frame-ancestors": [NONE],
+    }
+}
 
 LANGUAGE_CODE = "en-us"
 TIME_ZONE = env("TIME_ZONE")
@@ -177,7 +198,7 @@ LOGIN_REDIRECT_URL = "/ops/"
 REST_FRAMEWORK = {
     "DEFAULT_AUTHENTICATION_CLASSES": [
         "rest_framework.authentication.TokenAuthentication",
-        "rest_framework.authentication.SessionAuthentication",
+        "config.auth.SessionAuthentication",
     ],
     "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.IsAuthenticated"],
     "DEFAULT_RENDERER_CLASSES": [

@@ -55,12 +55,13 @@ def test_failures_on_one_page_count_on_the_other(clerks):
     assert _login(path="/admin/login/", username="clerk", password="password", ip="10.0.0.1") == (429, False)
 
 
-def test_a_success_clears_the_failures(clerks):
-    for _ in range(2):
-        _login(path="/api-auth/login/", username="clerk", password="wrong", ip="10.0.0.1")
+def test_a_success_clears_the_failures_of_that_account_from_that_address(clerks):
+    _login(path="/api-auth/login/", username="clerk", password="wrong", ip="10.0.0.1")
+    _login(path="/api-auth/login/", username="other", password="wrong", ip="10.0.0.1")
     assert _login(path="/api-auth/login/", username="clerk", password="password", ip="10.0.0.1") == (302, True)
 
-    assert _fail_until_locked(path="/api-auth/login/") == [200, 200, 429]
+    assert list(AccessAttempt.objects.values_list("username", flat=True)) == ["other"]
+    assert _fail_until_locked(path="/api-auth/login/", ip="10.0.0.3") == [200, 200, 429]
 
 
 def test_failed_attempts_are_listed_in_admin(clerks):
@@ -90,3 +91,16 @@ def test_behind_a_trusted_proxy_the_forwarded_address_is_counted(clerks, setting
 
     assert response.status_code == 302
     assert AccessAttempt.objects.get(username="nobody").ip_address == "203.0.113.7"
+
+
+@pytest.mark.parametrize(("guessed_on", "logged_in_on"), [(page, page) for page in LOGIN_PAGES] + [tuple(LOGIN_PAGES)])
+def test_a_success_of_another_account_does_not_clear_the_failures_against_a_victim(clerks, guessed_on, logged_in_on):
+    guesses = []
+    for _ in range(2):  # the attacker's own account logs in after each pair of guesses against the victim
+        guesses += [_login(path=guessed_on, username="clerk", password="wrong", ip="10.0.0.1")[0] for _ in range(2)]
+        guesses.append(_login(path=logged_in_on, username="other", password="password", ip="10.0.0.1")[0])
+
+    # Locked at the third guess; the account and the address stay locked (refused requests are not counted).
+    assert guesses == [200, 200, 302, 429, 429, 429]
+    assert _login(path=guessed_on, username="clerk", password="password", ip="10.0.0.2") == (429, False)
+    assert AccessAttempt.objects.get(username="clerk", ip_address="10.0.0.1").failures_since_start == 3

@@ -1,4 +1,5 @@
-"""gunicorn settings from the environment: `gunicorn -c config/gunicorn.conf.py config.wsgi:application`."""
+"""gunicorn settings from the environment, read by gunicorn from its working directory: from the repository root,
+`gunicorn config.wsgi:application` (elsewhere, `-c /path/to/gunicorn.conf.py`)."""
 import os
 import shutil
 import tempfile
@@ -32,16 +33,21 @@ accesslog = os.environ.get("GUNICORN_ACCESS_LOG", "-") or None
 access_log_format = '%(h)s "%(m)s %(U)s %(H)s" %(s)s %(B)s %(M)sms %({x-request-id}o)s'
 errorlog = "-"
 
-# Several workers each count their own Prometheus metrics: prometheus_client's multiprocess mode sums them
-# (a directory created at every start, before the workers import prometheus_client, and removed on exit).
+# Each worker counts its own Prometheus metrics: prometheus_client's multiprocess mode sums them in a directory
+# set before the workers import prometheus_client. Always set up (any worker count: TTIN may add workers), and
+# config.wsgi refuses to serve under gunicorn without it, so no start can expose one worker's share as the total.
 _own_multiproc_dir: list[str] = []
 
 
 def on_starting(server: Arbiter) -> None:
-    """With several workers and no PROMETHEUS_MULTIPROC_DIR given, a fresh one for this server."""
-    if server.cfg.workers > 1 and not os.environ.get("PROMETHEUS_MULTIPROC_DIR"):
-        _own_multiproc_dir.append(tempfile.mkdtemp(prefix="ops-metrics-prometheus-"))
-        os.environ["PROMETHEUS_MULTIPROC_DIR"] = _own_multiproc_dir[0]
+    """A fresh PROMETHEUS_MULTIPROC_DIR for this server, or the one given, which must be a writable directory."""
+    given = os.environ.get("PROMETHEUS_MULTIPROC_DIR")
+    if given:
+        if not (os.path.isdir(given) and os.access(given, os.W_OK | os.X_OK)):
+            raise RuntimeError(f"PROMETHEUS_MULTIPROC_DIR={given} is not a writable directory")
+        return
+    _own_multiproc_dir.append(tempfile.mkdtemp(prefix="ops-metrics-prometheus-"))
+    os.environ["PROMETHEUS_MULTIPROC_DIR"] = _own_multiproc_dir[0]
 
 
 def child_exit(server: Arbiter, worker: Worker) -> None:
