@@ -1,7 +1,7 @@
 """Benchmark step for the rollup engine: cold time per period against scan, and what the triggers cost writers.
 
 Usage: .venv/bin/python bench/rollup.py [--bookings 1000000 --complaints 200000] [--runs 5] [--skip-load]
-Uses DATABASE_URL (default postgres://postgres@127.0.0.1:5432/ops_bench_rollup); appends a section to RESULTS.md.
+Uses DATABASE_URL (default postgres://postgres@127.0.0.1:5432/ops_bench_rollup); appends a section to bench/out/rollup.md.
 """
 import argparse
 import os
@@ -18,6 +18,7 @@ sys.path.insert(0, str(ROOT))
 os.environ.setdefault("DATABASE_URL", "postgres://postgres@127.0.0.1:5432/ops_bench_rollup")
 os.environ.setdefault("REDIS_URL", "redis://127.0.0.1:6379/13")
 
+from bench.results import results_path, write_results  # noqa: E402
 from bench.run import Report, ensure_database, ms, spread, timed  # noqa: E402
 
 PERIODS = ("today", "week", "month", "all")
@@ -36,7 +37,7 @@ def parse_args() -> argparse.Namespace:
     parser.add_argument("--load-once", action="store_true", help="Load once, triggers on (no comparison).")
     parser.add_argument("--write-seconds", type=float, default=10.0)
     parser.add_argument("--skip-writes", action="store_true", help="No write-overhead step.")
-    parser.add_argument("--results", default=str(ROOT / "bench" / "RESULTS.md"))
+    parser.add_argument("--results", default=str(results_path("rollup")))
     args = parser.parse_args()
     args.complaints = args.complaints if args.complaints is not None else args.bookings // 5
     return args
@@ -249,8 +250,7 @@ def main() -> None:
         f"verify afterwards: {differences or 'clean'})"
     )
     text = header + "\n\n" + "\n\n".join(report.sections) + "\n"
-    with open(args.results, "a") as results:
-        results.write("\n" + text)
+    write_results(args.results, "\n" + text)
     print(f"\nappended to {args.results}")
 
 

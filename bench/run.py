@@ -1,7 +1,8 @@
 """Benchmark: cold computation against the SQL limit and the naive ORM, warm path through gunicorn, scaling.
 
 Usage: bin/bench [--quick] [--bookings N --complaints N --staff N] [--scaling 100000,300000,1000000]
-Prints a table per step and writes bench/RESULTS.md.
+Prints a table per step and writes them to bench/out/run.md (gitignored; the figures that count are in
+docs/performance.md).
 """
 import argparse
 import os
@@ -27,6 +28,8 @@ os.environ["DJANGO_SETTINGS_MODULE"] = "bench.settings"
 
 import django  # noqa: E402
 
+from bench.results import results_path, write_results  # noqa: E402
+
 PERIODS = ("today", "week", "month", "all")
 BENCH_PASSWORD = "bench-password-1"
 
@@ -41,7 +44,7 @@ def parse_args() -> argparse.Namespace:
     parser.add_argument("--runs", type=int, help="Cold runs per measurement (median reported).")
     parser.add_argument("--scaling", help="Comma-separated booking counts for the scaling step ('' skips it).")
     parser.add_argument("--warm-seconds", type=int, help="Duration of each load-generator run.")
-    parser.add_argument("--results", default=str(ROOT / "bench" / "RESULTS.md"))
+    parser.add_argument("--results", default=str(results_path("run")))
     args = parser.parse_args()
     quick = {"bookings": 50_000, "complaints": 10_000, "runs": 3, "scaling": "10000,50000", "warm_seconds": 3}
     full = {"bookings": 1_000_000, "complaints": 200_000, "runs": 5, "scaling": "100000,300000,1000000",
@@ -63,7 +66,7 @@ def ensure_database() -> None:
 
 
 class Report:
-    """Collects printed tables into RESULTS.md."""
+    """Collects printed tables into the results file."""
 
     def __init__(self) -> None:
         self.sections: list[str] = []
@@ -80,7 +83,7 @@ class Report:
         self.sections.append(block)
 
     def write(self, path: str, header: str) -> None:
-        Path(path).write_text(header + "\n\n" + "\n\n".join(self.sections) + "\n")
+        write_results(path, header + "\n\n" + "\n\n".join(self.sections) + "\n", append=False)
 
 
 def timed(fn, runs: int) -> tuple[list[float], object]:

@@ -1,7 +1,7 @@
 """Benchmark: cold time series (a month by day, a year by week) against the cold metrics of the same window.
 
 Usage: .venv/bin/python bench/series.py [--runs 5]   (DATABASE_URL default: the 10M database bench/rollup.py loads)
-Target (issue 12): each series ≤ 2× the cold metrics computation for the same window. Appends to bench/RESULTS.md.
+Target (issue 12): each series ≤ 2× the cold metrics computation for the same window. Appends to bench/out/series.md.
 """
 import argparse
 import os
@@ -16,6 +16,7 @@ sys.path.insert(0, str(ROOT))
 os.environ.setdefault("DATABASE_URL", "postgres://postgres@127.0.0.1:5432/ops_bench_rollup10")
 os.environ.setdefault("REDIS_URL", "redis://127.0.0.1:6379/13")
 
+from bench.results import results_path, write_results  # noqa: E402
 from bench.run import ms, timed  # noqa: E402
 
 
@@ -67,8 +68,7 @@ def main() -> None:
                              f"{ms(bare_ms)} | {series_ms / bare_ms:.2f}× |")
                 print(lines[-1], flush=True)
     lines.append("")
-    with open(ROOT / "bench" / "RESULTS.md", "a") as results:
-        results.write("\n".join(lines) + "\n")
+    write_results(results_path("series"), "\n".join(lines) + "\n")
 
 
 if __name__ == "__main__":

@@ -1,6 +1,6 @@
 """Warm path: a cache hit of the metrics endpoint against its floor, in-process and under gunicorn + wrk.
 
-Usage: .venv/bin/python bench/warm.py [--requests 400] [--seconds 10]   (appends to bench/RESULTS.md)
+Usage: .venv/bin/python bench/warm.py [--requests 400] [--seconds 10]   (appends to bench/out/warm.md)
 The floor is a DRF view with the same token authentication that writes one audit row and returns the same
 cached bytes (bench/urls.py): what docs/api.md, access and errors costs at the least. Target: endpoint ≤ 1.3× the floor.
 """
@@ -25,6 +25,8 @@ os.environ["OPS_METRICS_THROTTLE_RATE"] = "100000000/min"
 os.environ["DJANGO_SETTINGS_MODULE"] = "bench.settings"
 
 import django  # noqa: E402
+
+from bench.results import results_path, write_results  # noqa: E402
 
 URL = "/api/v1/ops/dashboard/metrics?period=month"
 
@@ -128,8 +130,7 @@ def main() -> None:
         f"(both views write one per request). {args.requests} sequential requests each in-process.", "",
     ]
     print("\n".join(lines))
-    with open(ROOT / "bench" / "RESULTS.md", "a") as results:
-        results.write("\n".join(lines))
+    write_results(results_path("warm"), "\n".join(lines))
 
 
 if __name__ == "__main__":

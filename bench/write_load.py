@@ -2,7 +2,7 @@
 
 Usage: .venv/bin/python bench/write_load.py [--seconds 60] [--rates 0,2,20] [--engines auto,scan] [--no-append]
 Uses the loaded database in DATABASE_URL (default postgres://postgres@127.0.0.1:5432/ops_bench_rollup, never
-reloaded) and Redis db 8; appends a section to bench/RESULTS.md.
+reloaded) and Redis db 8; appends a section to bench/out/write_load.md.
 """
 import argparse
 import http.client
@@ -26,6 +26,7 @@ os.environ.setdefault("DATABASE_URL", "postgres://postgres@127.0.0.1:5432/ops_be
 os.environ.setdefault("REDIS_URL", "redis://127.0.0.1:6379/8")
 os.environ.setdefault("SECRET_KEY", "bench-only-secret-key-write-load")
 
+from bench.results import results_path, write_results  # noqa: E402
 from bench.run import Report, ensure_database, free_port  # noqa: E402
 
 os.environ["DJANGO_SETTINGS_MODULE"] = "config.settings"  # bench.run points it at bench.settings
@@ -64,7 +65,7 @@ def parse_args() -> argparse.Namespace:
     parser.add_argument("--pollers", type=int, default=8)
     parser.add_argument("--rates", default="0,2,20", help="Writes per second (booking + complaint) per phase.")
     parser.add_argument("--engines", default="auto,scan", help="OPS_METRICS_ENGINE values, one server each.")
-    parser.add_argument("--results", default=str(ROOT / "bench" / "RESULTS.md"))
+    parser.add_argument("--results", default=str(results_path("write_load")))
     parser.add_argument("--no-append", action="store_true", help="Print the tables only.")
     parser.add_argument("--writer", nargs=2, type=float, metavar=("RATE", "SECONDS"), help=argparse.SUPPRESS)
     return parser.parse_args()
@@ -249,7 +250,7 @@ def verdicts(*, results: list[dict[str, float]]) -> str:
 
 
 def main() -> None:
-    """Run every engine's phases, verify the summaries and append the figures to RESULTS.md."""
+    """Run every engine's phases, verify the summaries and append the figures to the results file."""
     args = parse_args()
     import django
 
@@ -298,8 +299,7 @@ def main() -> None:
         f"{Booking.objects.count():,} and {Complaint.objects.count():,} after; "
         f"gunicorn 2 workers × 4 threads, Redis; summary differences afterwards: {differences or 'none'}; {verified})"
     )
-    with open(args.results, "a") as results_file:
-        results_file.write("\n" + header + "\n\n" + "\n\n".join(report.sections) + "\n")
+    write_results(args.results, "\n" + header + "\n\n" + "\n\n".join(report.sections) + "\n")
     print(f"\nappended to {args.results}")
 
 

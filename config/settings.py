@@ -27,7 +27,7 @@ if not SECRET_KEY:
     SECRET_KEY = "django-insecure-development-only"
 ALLOWED_HOSTS = env("ALLOWED_HOSTS")
 
-# HTTPS, usually terminated by a proxy in front of gunicorn (see README, Deploying). Only trust
+# HTTPS, usually terminated by a proxy in front of gunicorn (see docs/operations.md, Deploying). Only trust
 # X-Forwarded-Proto when that proxy always sets it (and strips the client's).
 if env.bool("TRUST_X_FORWARDED_PROTO", default=False):
     SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")

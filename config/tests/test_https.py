@@ -10,7 +10,7 @@ from django.test import Client
 
 from staff.factories import UserFactory
 
-# The production settings documented in README (Deploying), with a throwaway secret key.
+# The production settings documented in docs/operations.md (Deploying), with a throwaway secret key.
 PRODUCTION_ENV = {
     "DEBUG": "0",
     "SECRET_KEY": "x7Qp2-not-a-real-key-but-long-and-random-enough-4kL9vB1zR8wT3yN6",

@@ -140,10 +140,10 @@ class OpsDashboardViewSet(viewsets.ViewSet):
             return False
 
     def handle_exception(self, exc: Exception) -> Response:
-        # Every refusal of a logged-in user is audited here, once per request (docs/api.md): permission, throttle,
-        # method, content negotiation (404 for an unknown ?format=, 406 for an unmet Accept) and an unparsable
-        # query string. The browsable API's renderer re-checks permissions later, outside this handler. Without
-        # credentials there is no user to record.
+        # Every refusal of a logged-in user is audited here, once per request (docs/api.md, audit): permission,
+        # throttle, method, content negotiation (406 for an unmet Accept; an unknown ?format= is ignored) and an
+        # unparsable query string. The browsable API's renderer re-checks permissions later, outside this handler.
+        # Without credentials there is no user to record.
         if isinstance(exc, SuspiciousOperation):
             # Django refuses to parse an oversized query string (DATA_UPLOAD_MAX_NUMBER_FIELDS): a JSON 400 too.
             exc = exceptions.ParseError("The query string has too many parameters.")

@@ -98,7 +98,8 @@ def custom_windows(*, custom: CustomRange, now: datetime, tz: ZoneInfo) -> Windo
     """The windows of a custom range (docs/api.md): [start, end) with end clipped to now; InvalidQuery if start >= now.
 
     The comparison is the range itself against the same number of local days before `start` (dates; a clipped end
-    keeps its wall-clock position, as §3 compares like for like), or the same duration before `start` (timestamps).
+    keeps its wall-clock position, so like is compared with like: docs/api.md, custom ranges), or the same duration
+    before `start` (timestamps).
     """
     fixed = build_windows(period=Period.TODAY, now=now, tz=tz)
     start, end = _instant(custom.start, tz), min(_instant(custom.end, tz), fixed.now)
