@@ -1,0 +1,134 @@
+"""Pytest fixtures over config.tests.topology: a real PostgreSQL primary + replica and a real Redis Sentinel set-up.
+
+Loaded for the whole suite by the root conftest (pytest_plugins), so every app's tests can use them.
+"""
+from __future__ import annotations
+
+import dataclasses
+from collections.abc import Iterator
+from unittest import mock
+
+import pytest
+from django.core.cache import caches
+from django.core.management import call_command
+from django.db import connections
+from django.db.backends.base.base import BaseDatabaseWrapper
+from django.test import override_settings
+from django_redis.pool import ConnectionFactory
+
+from config.caches import sentinel_cache as sentinel_cache_entry
+from config.tests.topology import PostgresTopology, RedisSentinelTopology, postgres_missing, redis_missing
+from ops_metrics.cache import discard_pending_invalidations
+from ops_metrics.cache_access import forget_unreachable
+
+
+@pytest.fixture(scope="session")
+def postgres_topology(django_db_blocker) -> Iterator[PostgresTopology]:
+    """A PostgreSQL primary and a streaming replica on free ports, the project's migrations applied (once per run)."""
+    reason = postgres_missing()
+    if reason:
+        pytest.skip(f"replica topology tests skipped: {reason}")
+    topology = PostgresTopology.start()
+    try:
+        with django_db_blocker.unblock():
+            original = connections["default"]
+            # Migrated as `default`: data migrations that query without .using() (ops 0003) would read the real one.
+            primary = type(original)(topology.database_settings(original.settings_dict), "default")
+            connections["default"] = primary
+            try:
+                call_command("migrate", database="default", verbosity=0, interactive=False)
+                # What the migrations wrote (groups, permissions, content types): put back after each test's flush.
+                topology.snapshot = primary.creation.serialize_db_to_string()
+            finally:
+                primary.close()
+                connections["default"] = original
+        topology.wait_caught_up()
+        yield topology
+    finally:
+        topology.stop()
+
+
+@dataclasses.dataclass
+class ReplicatedDatabases:
+    """The aliases of a test on the topology: `default` is its primary, `replica` its streaming replica."""
+
+    topology: PostgresTopology
+    primary: str = "default"
+    replica: str = "replica"
+
+
+@pytest.fixture
+def replicated_databases(db, postgres_topology: PostgresTopology) -> Iterator[ReplicatedDatabases]:
+    """`default` on the topology's primary and `replica` on its replica (OPS_METRICS_DATABASE="replica") for one test.
+
+    Writes commit for real (there is no test transaction on the primary), so the replica sees them once replayed.
+    Afterwards the primary is flushed back to its migrated state and the replica caught up, as TransactionTestCase does.
+    """
+    base = connections["default"].settings_dict
+    original_default = connections["default"]
+    saved_replica = connections.settings.get("replica")
+    primary = type(original_default)(postgres_topology.database_settings(base), "default")
+    connections["default"] = primary
+    connections.settings["replica"] = postgres_topology.database_settings(base, replica=True)
+    isolated = BaseDatabaseWrapper.ensure_connection
+
+    def ensure_connection(self: BaseDatabaseWrapper) -> None:
+        # pytest-django's test case refuses connections to aliases it was not set up with; this one is ours.
+        if self.alias == "replica" and self.connection is None:
+            with self.wrap_database_errors:
+                self.connect()
+        isolated(self)
+
+    try:
+        with (override_settings(OPS_METRICS_DATABASE="replica"),
+              mock.patch.object(BaseDatabaseWrapper, "ensure_connection", ensure_connection)):
+            yield ReplicatedDatabases(topology=postgres_topology)
+    finally:
+        postgres_topology.resume_replay()
+        connections["replica"].close()
+        del connections["replica"]
+        try:
+            call_command("flush", database="default", interactive=False, verbosity=0, inhibit_post_migrate=True)
+            primary.creation.deserialize_db_from_string(postgres_topology.snapshot)
+        finally:
+            primary.close()
+            connections["default"] = original_default
+            if saved_replica is None:
+                del connections.settings["replica"]
+            else:
+                connections.settings["replica"] = saved_replica
+        postgres_topology.wait_caught_up()
+
+
+@pytest.fixture
+def redis_sentinel() -> Iterator[RedisSentinelTopology]:
+    """A Redis master, its replica and one Sentinel (down after 1 s) on free ports; new for each test."""
+    reason = redis_missing()
+    if reason:
+        pytest.skip(f"Sentinel tests skipped: {reason}")
+    topology = RedisSentinelTopology.start()
+    try:
+        yield topology
+    finally:
+        topology.stop()
+
+
+@pytest.fixture
+def sentinel_cache(settings, redis_sentinel: RedisSentinelTopology) -> Iterator[RedisSentinelTopology]:
+    """The default cache reaches `redis_sentinel`'s master through Sentinel, as REDIS_SENTINELS configures it."""
+    options = settings.CACHES["default"].get("OPTIONS", {})
+    entry = sentinel_cache_entry(
+        service=redis_sentinel.service, db=0, sentinels=redis_sentinel.sentinels, key_prefix="ops",
+        connect_timeout=options.get("SOCKET_CONNECT_TIMEOUT", 0.25), socket_timeout=options.get("SOCKET_TIMEOUT", 0.25),
+    )
+    forget_unreachable()
+    with override_settings(CACHES={"default": entry}):
+        try:
+            yield redis_sentinel
+        finally:
+            caches["default"].close()
+            # django-redis keeps pools for the life of the process, by URL: drop this topology's.
+            for url in [url for url in ConnectionFactory._pools if redis_sentinel.service in url]:
+                ConnectionFactory._pools.pop(url).disconnect()
+            discard_pending_invalidations()
+            forget_unreachable()
