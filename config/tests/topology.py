@@ -322,6 +322,14 @@ class RedisSentinelTopology:
         host, port = self.client(self.sentinel_ports[0]).sentinel_get_master_addr_by_name(self.service)
         return host.decode() if isinstance(host, bytes) else host, int(port)
 
+    def wait_replicated(self, *, timeout: float = 10) -> None:
+        """Wait until the replica has applied every write the master had accepted when called."""
+        master_port = self.master_address()[1]
+        replica_port = next(port for port in (self.master_port, self.replica_port) if port != master_port)
+        offset = self.client(master_port).info("replication")["master_repl_offset"]
+        wait_until(lambda: self.client(replica_port).info("replication").get("slave_repl_offset", -1) >= offset,
+                   timeout=timeout, what=f"Redis replica at master offset {offset}")
+
     def kill_master(self) -> int:
         """SIGKILL the current master (no shutdown, no goodbye to clients); returns its port."""
         _, port = self.master_address()
@@ -330,15 +338,44 @@ class RedisSentinelTopology:
         process.wait(timeout=10)
         return port
 
+    def kill_master_losing(self, writes: Callable[[], None]) -> int:
+        """Kill the master right after `writes`, which it accepts but never sends to the replica; returns its port.
+
+        What asynchronous replication allows in a failover: the replica is stopped (SIGSTOP) and its link dropped
+        before the writes, and resumed once the master is dead, so the replica promoted next has never seen them.
+        """
+        master_port = self.master_address()[1]
+        replica_port = next(port for port in (self.master_port, self.replica_port) if port != master_port)
+        replica = self.processes[replica_port]
+        replica.send_signal(signal.SIGSTOP)
+        try:
+            self.client(master_port).client_kill_filter(_type="replica")
+            writes()
+            self.kill_master()
+        finally:
+            replica.send_signal(signal.SIGCONT)
+        return master_port
+
+    def healthy_master(self) -> int | None:
+        """The master's port if every Sentinel reports one up (as redis-py's Sentinel client requires), else None.
+
+        During a failover SENTINEL GET-MASTER-ADDR-BY-NAME names the promoted replica a little before SENTINEL
+        MASTERS (what redis-py asks) stops reporting the old master down: this waits for the latter.
+        """
+        ports = set()
+        for port in self.sentinel_ports:
+            state = self.client(port).sentinel_master(self.service)
+            if state["is_sdown"] or state["is_odown"] or not state["is_master"]:
+                return None
+            ports.add(int(state["port"]))
+        return ports.pop() if len(ports) == 1 else None
+
     def wait_for_promotion(self, old_master_port: int, *, timeout: float = 20) -> int:
-        """Wait until every Sentinel names a new master that answers as one; returns its port."""
+        """Wait until the Sentinels report a new master up and it answers as one; returns its port."""
 
         def promoted() -> int | None:
-            ports = {self.client(port).sentinel_get_master_addr_by_name(self.service)[1] for port in self.sentinel_ports}
-            if len(ports) != 1:
-                return None
-            port = int(ports.pop())
-            if port == old_master_port or self.client(port).info("replication")["role"] != "master":
+            port = self.healthy_master()
+            if port in (None, old_master_port) or self.client(port).info("replication")["role"] != "master":
                 return None
             return port
 
