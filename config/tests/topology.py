@@ -105,8 +105,9 @@ class PostgresTopology:
     replica_port: int
     dbname: str
     user: str = "postgres"
-    # JSON of the rows the migrations wrote (set by whoever migrates; fixtures restore it after a flush).
-    snapshot: str = dataclasses.field(default="", repr=False)
+    _tables: list[str] = dataclasses.field(default_factory=list, repr=False)
+    _rows: dict[str, bytes] = dataclasses.field(default_factory=dict, repr=False)
+    _sequences: dict[str, tuple[int, bool]] = dataclasses.field(default_factory=dict, repr=False)
     _started: list[Path] = dataclasses.field(default_factory=list)
 
     @classmethod
@@ -145,6 +146,9 @@ class PostgresTopology:
             # The replica's reports (receive, replay positions) every second rather than every ten.
             "wal_receiver_status_interval": "1s",
             "logging_collector": "off",
+            # No WAL but the tests' own: a replica "caught up" stays caught up until the next write.
+            "autovacuum": "off",
+            "checkpoint_timeout": "1h",
         }
         with (self.primary_dir / "postgresql.conf").open("a") as conf:
             conf.writelines(f"{name} = {value}\n" for name, value in settings.items())
@@ -192,6 +196,34 @@ class PostgresTopology:
         """A Django DATABASES entry: `base` (the test database's) pointed at the primary or the replica."""
         return {**base, "HOST": HOST, "PORT": self.port(replica=replica), "NAME": self.dbname, "USER": self.user,
                 "PASSWORD": "", "CONN_MAX_AGE": 0, "TEST": {**base.get("TEST", {}), "NAME": self.dbname}}
+
+    def take_snapshot(self) -> None:
+        """Remember every table's rows and every sequence's position on the primary (after migrating, say)."""
+        with self.connect() as connection:
+            self._tables = [name for (name,) in connection.execute(
+                "SELECT format('%I.%I', schemaname, tablename) FROM pg_tables WHERE schemaname = 'public'")]
+            self._rows = {}
+            for table in self._tables:
+                with connection.cursor().copy(f"COPY {table} TO STDOUT") as copy:
+                    rows = b"".join(bytes(block) for block in copy)
+                if rows:
+                    self._rows[table] = rows
+            self._sequences = {}
+            for (sequence,) in connection.execute(
+                    "SELECT format('%I.%I', schemaname, sequencename) FROM pg_sequences WHERE schemaname = 'public'"):
+                self._sequences[sequence] = connection.execute(f"SELECT last_value, is_called FROM {sequence}").fetchone()
+
+    def restore_snapshot(self) -> None:
+        """Put the primary back to the last snapshot: every table emptied and refilled, every sequence reset."""
+        with self.connect() as connection, connection.transaction():
+            # Triggers (and so foreign-key checks) off: the rows go back exactly as they were.
+            connection.execute("SET LOCAL session_replication_role = replica")
+            connection.execute(f"TRUNCATE {', '.join(self._tables)}")
+            for table, rows in self._rows.items():
+                with connection.cursor().copy(f"COPY {table} FROM STDIN") as copy:
+                    copy.write(rows)
+            for sequence, (last_value, is_called) in self._sequences.items():
+                connection.execute("SELECT setval(%s, %s, %s)", (sequence, last_value, is_called))
 
     def primary_lsn(self) -> str:
         """The primary's current WAL write position (pg_current_wal_lsn())."""

@@ -37,11 +37,11 @@ def postgres_topology(django_db_blocker) -> Iterator[PostgresTopology]:
             connections["default"] = primary
             try:
                 call_command("migrate", database="default", verbosity=0, interactive=False)
-                # What the migrations wrote (groups, permissions, content types): put back after each test's flush.
-                topology.snapshot = primary.creation.serialize_db_to_string()
             finally:
                 primary.close()
                 connections["default"] = original
+        # What the migrations wrote (groups, permissions, content types...): put back after each test.
+        topology.take_snapshot()
         topology.wait_caught_up()
         yield topology
     finally:
@@ -62,7 +62,7 @@ def replicated_databases(db, postgres_topology: PostgresTopology) -> Iterator[Re
     """`default` on the topology's primary and `replica` on its replica (OPS_METRICS_DATABASE="replica") for one test.
 
     Writes commit for real (there is no test transaction on the primary), so the replica sees them once replayed.
-    Afterwards the primary is flushed back to its migrated state and the replica caught up, as TransactionTestCase does.
+    Afterwards the primary is put back to its migrated state (the topology's snapshot) and the replica caught up.
     """
     base = connections["default"].settings_dict
     original_default = connections["default"]
@@ -87,16 +87,13 @@ def replicated_databases(db, postgres_topology: PostgresTopology) -> Iterator[Re
         postgres_topology.resume_replay()
         connections["replica"].close()
         del connections["replica"]
-        try:
-            call_command("flush", database="default", interactive=False, verbosity=0, inhibit_post_migrate=True)
-            primary.creation.deserialize_db_from_string(postgres_topology.snapshot)
-        finally:
-            primary.close()
-            connections["default"] = original_default
-            if saved_replica is None:
-                del connections.settings["replica"]
-            else:
-                connections.settings["replica"] = saved_replica
+        primary.close()
+        connections["default"] = original_default
+        if saved_replica is None:
+            del connections.settings["replica"]
+        else:
+            connections.settings["replica"] = saved_replica
+        postgres_topology.restore_snapshot()
         postgres_topology.wait_caught_up()
 
 
