@@ -18,7 +18,14 @@ from typing import TypeVar
 import psycopg
 import redis
 
-PG_BIN = Path(os.environ.get("TOPOLOGY_PG_BIN", "/usr/lib/postgresql/15/bin"))
+
+def _newest_postgres_bin() -> Path:
+    versions = [path for path in Path("/usr/lib/postgresql").glob("*/bin") if path.parent.name.isdigit()]
+    return max(versions, key=lambda path: int(path.parent.name), default=Path("/usr/lib/postgresql/15/bin"))
+
+
+# Debian's layout (the newest version installed) unless TOPOLOGY_PG_BIN names another directory.
+PG_BIN = Path(os.environ.get("TOPOLOGY_PG_BIN") or _newest_postgres_bin())
 REDIS_SERVER = os.environ.get("TOPOLOGY_REDIS_SERVER", "redis-server")
 HOST = "127.0.0.1"
 # PostgreSQL refuses to run as root; as root the servers run as this OS user.

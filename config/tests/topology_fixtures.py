@@ -21,6 +21,25 @@ from config.tests.topology import PostgresTopology, RedisSentinelTopology, postg
 from ops_metrics.cache import discard_pending_invalidations
 from ops_metrics.cache_access import forget_unreachable
 
+_LEFT_OUT = pytest.StashKey[list[str]]()
+
+
+def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
+    """Without the servers' binaries, leave out the tests that need them (one summary line says so per kind)."""
+    left_out = []
+    for fixture, reason in (("postgres_topology", postgres_missing()), ("redis_sentinel", redis_missing())):
+        needing = [item for item in items if fixture in getattr(item, "fixturenames", ())]
+        if reason and needing:
+            config.hook.pytest_deselected(items=needing)
+            items[:] = [item for item in items if item not in needing]
+            left_out.append(f"{len(needing)} tests needing {fixture} left out: {reason}")
+    config.stash[_LEFT_OUT] = left_out
+
+
+def pytest_terminal_summary(terminalreporter, exitstatus: int, config: pytest.Config) -> None:
+    for line in config.stash.get(_LEFT_OUT, []):
+        terminalreporter.write_line(line, yellow=True, bold=True)
+
 
 @pytest.fixture(scope="session")
 def postgres_topology(django_db_blocker) -> Iterator[PostgresTopology]:
