@@ -1,5 +1,6 @@
 """The gunicorn configuration, live: workers from the environment, probes, request ids, graceful stop."""
 import os
+import runpy
 import signal
 import socket
 import subprocess
@@ -71,3 +72,18 @@ def test_gunicorn_serves_with_the_configured_workers_and_stops_gracefully(server
     assert log.count("Booting worker") == 2
     assert '"GET /healthz HTTP/1.1" 200' in log and "probe-0001-abcd" in log
     assert "do-not-log" not in log
+
+
+@pytest.mark.parametrize(("environ", "workers"), [
+    ({}, 1),
+    ({"REDIS_URL": "redis://cache:6379/0"}, 2),
+    ({"REDIS_SENTINELS": "sentinel-1:26379", "REDIS_SENTINEL_SERVICE": "ops"}, 2),
+    ({"REDIS_SENTINELS": "sentinel-1:26379", "WEB_CONCURRENCY": "5"}, 5),
+])
+def test_several_workers_by_default_only_with_a_shared_cache(monkeypatch, environ, workers):
+    for name in ("REDIS_URL", "REDIS_SENTINELS", "WEB_CONCURRENCY"):
+        monkeypatch.delenv(name, raising=False)
+    for name, value in environ.items():
+        monkeypatch.setenv(name, value)
+
+    assert runpy.run_path(str(settings.BASE_DIR / "config" / "gunicorn.conf.py"))["workers"] == workers
