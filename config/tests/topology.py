@@ -115,7 +115,7 @@ class PostgresTopology:
     _tables: list[str] = dataclasses.field(default_factory=list, repr=False)
     _rows: dict[str, bytes] = dataclasses.field(default_factory=dict, repr=False)
     _sequences: dict[str, tuple[int, bool]] = dataclasses.field(default_factory=dict, repr=False)
-    _started: list[Path] = dataclasses.field(default_factory=list)
+    _started: list[Path] = dataclasses.field(default_factory=list, repr=False)
 
     @classmethod
     def start(cls, *, dbname: str = "ops_topology") -> PostgresTopology:
@@ -131,10 +131,12 @@ class PostgresTopology:
 
     @property
     def primary_dir(self) -> Path:
+        """The primary's data directory."""
         return self.root / "primary"
 
     @property
     def replica_dir(self) -> Path:
+        """The replica's data directory."""
         return self.root / "replica"
 
     def _start(self) -> None:
@@ -186,6 +188,7 @@ class PostgresTopology:
         shutil.rmtree(self.root, ignore_errors=True)
 
     def port(self, *, replica: bool = False) -> int:
+        """The primary's port, or the replica's."""
         return self.replica_port if replica else self.primary_port
 
     def connect(self, *, replica: bool = False, dbname: str | None = None) -> psycopg.Connection:
