@@ -20,6 +20,9 @@ from ops_metrics.constants import ADMINS_GROUP, READERS_GROUP
 from ops_metrics.models import OpsConfig
 from staff.factories import UserFactory
 
+# The real PostgreSQL replica and Redis Sentinel fixtures (postgres_topology, replicated_databases, redis_sentinel...).
+pytest_plugins = ["config.tests.topology_fixtures"]
+
 
 @pytest.fixture(autouse=True)
 def _fast_password_hashing(settings):

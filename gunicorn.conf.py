@@ -11,9 +11,11 @@ from gunicorn.workers.base import Worker
 _port = os.environ.get("PORT", "8000")
 bind = os.environ.get("GUNICORN_BIND", f"127.0.0.1:{_port}")
 
-# The local-memory cache (no REDIS_URL) lives in one process: several workers would not see each other's
-# invalidations, so the embedded default runs one worker (with threads) unless WEB_CONCURRENCY says otherwise.
-workers = int(os.environ.get("WEB_CONCURRENCY") or (2 if os.environ.get("REDIS_URL") else 1))
+# The local-memory cache (neither REDIS_URL nor REDIS_SENTINELS) lives in one process: several workers would not
+# see each other's invalidations, so the embedded default runs one worker (with threads) unless WEB_CONCURRENCY
+# says otherwise.
+_shared_cache = os.environ.get("REDIS_URL") or os.environ.get("REDIS_SENTINELS")
+workers = int(os.environ.get("WEB_CONCURRENCY") or (2 if _shared_cache else 1))
 threads = int(os.environ.get("GUNICORN_THREADS", "4"))
 worker_class = "gthread"
 

@@ -1,4 +1,4 @@
-"""Liveness (/healthz, no I/O) and readiness (/readyz: databases, cache, migrations) for load balancers."""
+"""Liveness (/healthz, no I/O) and readiness (/readyz: databases, replica lag, cache, migrations) for load balancers."""
 import asyncio
 import dataclasses
 import logging
@@ -78,6 +78,7 @@ class MigrationsApplied(HealthCheck):
         _migrated_aliases.add(self.alias)
 
 
+<<<<<<< HEAD
 @dataclasses.dataclass
 class CacheReachable(HealthCheck):
     """A value written to cache `alias` reads back."""
@@ -155,6 +156,50 @@ class ReadinessView(HealthCheckView):
 
     The body names each check (kind:alias) with "ok" or a short reason: "unreachable", "timed out", ...
     """
+=======
+# On the replica itself: how far its replay is behind what it has received. Caught up (nothing received but
+# unreplayed) is no lag, however old the last replayed transaction: an idle primary sends no new ones.
+REPLICA_LAG_SQL = """
+SELECT pg_is_in_recovery(),
+       CASE WHEN pg_last_wal_receive_lsn() IS NOT DISTINCT FROM pg_last_wal_replay_lsn() THEN 0
+            ELSE coalesce(extract(epoch FROM clock_timestamp() - pg_last_xact_replay_timestamp()), 0)::float8 END,
+       coalesce(pg_wal_lsn_diff(pg_last_wal_receive_lsn(), pg_last_wal_replay_lsn()), 0)::bigint
+"""
+
+
+@dataclasses.dataclass
+class ReplicaLag(HealthCheck):
+    """Replay lag of the PostgreSQL replica `alias` in seconds and bytes; above REPLICA_MAX_LAG_SECONDS it fails."""
+
+    alias: str = "replica"
+    lag: dict = dataclasses.field(default_factory=dict, repr=False)
+
+    async def run(self) -> None:
+        await sync_to_async(self._measure)()
+
+    def _measure(self) -> None:
+        try:
+            with connections[self.alias].cursor() as cursor:
+                cursor.execute(REPLICA_LAG_SQL)
+                in_recovery, seconds, lag_bytes = cursor.fetchone()
+        except DatabaseError as exc:
+            raise ServiceUnavailable(f"database {self.alias} unreachable") from exc
+        # A server out of recovery (promoted, or the primary itself) has nothing left to replay.
+        self.lag.update(in_recovery=in_recovery, lag_seconds=round(seconds, 3), lag_bytes=int(lag_bytes))
+        limit = settings.REPLICA_MAX_LAG_SECONDS
+        if seconds > limit:
+            raise ServiceUnavailable(f"database {self.alias} replays {seconds:.1f} s behind (limit {limit:g} s)")
+
+
+def replica_aliases() -> list[str]:
+    """The PostgreSQL aliases other than default: read replicas (REPLICA_DATABASE_URL defines "replica")."""
+    return [alias for alias, database in settings.DATABASES.items()
+            if alias != "default" and "postgresql" in database["ENGINE"]]
+
+
+class ReadinessView(HealthCheckView):
+    """200 when every database answers, replicas lag little, migrations are applied and the cache works, else 503."""
+>>>>>>> replica
 
     async def get(self, request: HttpRequest, *args, **kwargs) -> HttpResponse:
         checks = [
@@ -162,13 +207,27 @@ class ReadinessView(HealthCheckView):
             MigrationsApplied(alias="default"),
             CacheReachable(alias="default"),
         ]
+<<<<<<< HEAD
         failures = await asyncio.gather(*(_outcome(check) for check in checks))
         failed = any(failures)
+=======
+        lags = [ReplicaLag(alias=alias) for alias in replica_aliases()]
+        checks += lags
+        with self.get_executor() as executor:
+            results = await asyncio.gather(*(check.get_result(executor) for check in checks))
+        failed = any(result.error for result in results)
+>>>>>>> replica
         body = {
             "status": "unavailable" if failed else "ok",
             "checks": {f"{check.kind}:{check.alias}": failure or "ok" for check, failure in zip(checks, failures, strict=True)},
         }
+<<<<<<< HEAD
         response = JsonResponse(body, status=503 if failed else 200)
         # Probes repeat every few seconds: the state change is logged above, not Django's line per 503.
         response._has_been_logged = True
         return response
+=======
+        if lags:
+            body["replication"] = {check.alias: check.lag or None for check in lags}
+        return JsonResponse(body, status=503 if failed else 200)
+>>>>>>> replica

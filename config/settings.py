@@ -6,6 +6,7 @@ import environ
 from csp.constants import NONE, SELF
 from django.core.exceptions import ImproperlyConfigured
 
+from config.caches import redis_cache, sentinel_addresses, sentinel_cache
 from config.logs import build_logging
 
 BASE_DIR = Path(__file__).resolve().parent.parent
@@ -123,27 +124,34 @@ DATABASE_REQUEST_TIMEOUTS = {
 # Seconds clients are told to wait (Retry-After) when the database is unavailable or timed out.
 DATABASE_UNAVAILABLE_RETRY_AFTER = env.int("DB_UNAVAILABLE_RETRY_AFTER", default=5)
 
+# Readiness (/readyz) fails while a replica alias lags further behind than this (its lag is reported either way).
+REPLICA_MAX_LAG_SECONDS = env.float("REPLICA_MAX_LAG_SECONDS", default=30)
+
 REDIS_URL = env("REDIS_URL")
-if REDIS_URL:
+# Redis through Sentinel: the Sentinels' host:port list and the master name they monitor (REDIS_URL is then unused).
+REDIS_SENTINELS = sentinel_addresses(env.list("REDIS_SENTINELS", default=[]))
+REDIS_SENTINEL_SERVICE = env("REDIS_SENTINEL_SERVICE", default="")
+_redis_options = {
+    "key_prefix": env("CACHE_KEY_PREFIX", default="ops"),
+    "connect_timeout": env.float("REDIS_CONNECT_TIMEOUT", default=0.25),
+    "socket_timeout": env.float("REDIS_SOCKET_TIMEOUT", default=0.25),
+}
+if REDIS_SENTINELS:
+    if not REDIS_SENTINEL_SERVICE:
+        raise ImproperlyConfigured("REDIS_SENTINEL_SERVICE (the master name the Sentinels monitor) must be set "
+                                   "with REDIS_SENTINELS.")
     CACHES = {
-        "default": {
-            "BACKEND": "django_redis.cache.RedisCache",
-            "LOCATION": REDIS_URL,
-            "KEY_PREFIX": env("CACHE_KEY_PREFIX", default="ops"),
-            "OPTIONS": {
-                "CLIENT_CLASS": "django_redis.client.DefaultClient",
-                "SOCKET_CONNECT_TIMEOUT": env.float("REDIS_CONNECT_TIMEOUT", default=0.25),
-                "SOCKET_TIMEOUT": env.float("REDIS_SOCKET_TIMEOUT", default=0.25),
-                # A cache that is down must degrade to the database, never to a 500.
-                "IGNORE_EXCEPTIONS": True,
-            },
-        }
+        "default": sentinel_cache(service=REDIS_SENTINEL_SERVICE, db=env.int("REDIS_SENTINEL_DB", default=0),
+                                  sentinels=REDIS_SENTINELS, **_redis_options)
     }
+elif REDIS_URL:
+    CACHES = {"default": redis_cache(REDIS_URL, **_redis_options)}
+else:
+    CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache", "LOCATION": "ops"}}
+if REDIS_SENTINELS or REDIS_URL:
     DJANGO_REDIS_IGNORE_EXCEPTIONS = True
     DJANGO_REDIS_LOG_IGNORED_EXCEPTIONS = True
     DJANGO_REDIS_LOGGER = "ops_metrics.cache"
-else:
-    CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache", "LOCATION": "ops"}}
 
 AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator"},

@@ -2,6 +2,7 @@
 graceful stop, the workers' metrics summed, and no start without the multiprocess directory."""
 import os
 import re
+import runpy
 import signal
 import socket
 import subprocess
@@ -144,3 +145,18 @@ def test_gunicorn_refuses_a_multiprocess_directory_that_does_not_exist(tmp_path)
 
     assert code == 1
     assert f"PROMETHEUS_MULTIPROC_DIR={tmp_path / 'missing'} is not a writable directory" in log
+
+
+@pytest.mark.parametrize(("environ", "workers"), [
+    ({}, 1),
+    ({"REDIS_URL": "redis://cache:6379/0"}, 2),
+    ({"REDIS_SENTINELS": "sentinel-1:26379", "REDIS_SENTINEL_SERVICE": "ops"}, 2),
+    ({"REDIS_SENTINELS": "sentinel-1:26379", "WEB_CONCURRENCY": "5"}, 5),
+])
+def test_several_workers_by_default_only_with_a_shared_cache(monkeypatch, environ, workers):
+    for name in ("REDIS_URL", "REDIS_SENTINELS", "WEB_CONCURRENCY"):
+        monkeypatch.delenv(name, raising=False)
+    for name, value in environ.items():
+        monkeypatch.setenv(name, value)
+
+    assert runpy.run_path(str(settings.BASE_DIR / "gunicorn.conf.py"))["workers"] == workers

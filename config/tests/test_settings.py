@@ -88,3 +88,50 @@ def test_environment_overrides_hosts_time_zone_and_currency():
 
     assert probe["allowed_hosts"] == ["ops.example.com", ".example.org"]
     assert (probe["time_zone"], probe["currency"]) == ("Europe/Berlin", "EUR")
+
+
+CACHE_PROBE = """
+import json
+from django.conf import settings
+print(json.dumps({"cache": settings.CACHES["default"], "sentinels": settings.REDIS_SENTINELS,
+                  "replica_max_lag": settings.REPLICA_MAX_LAG_SECONDS}))
+"""
+
+
+def _cache_settings(**environ: str) -> dict:
+    env = {"PATH": os.environ["PATH"], "DJANGO_SETTINGS_MODULE": "config.settings", "SECRET_KEY": "k", **environ}
+    result = subprocess.run([sys.executable, "-c", CACHE_PROBE], cwd=settings.BASE_DIR, env=env, capture_output=True,
+                            text=True, timeout=60)
+    assert result.returncode == 0, result.stderr
+    return json.loads(result.stdout)
+
+
+def test_redis_sentinels_reach_the_master_through_django_redis_sentinel_support():
+    probe = _cache_settings(REDIS_SENTINELS="10.0.0.1:26380, 10.0.0.2", REDIS_SENTINEL_SERVICE="ops-cache",
+                            REDIS_SENTINEL_DB="2", REDIS_URL="redis://ignored:6379/0", REDIS_SOCKET_TIMEOUT="0.5")
+
+    cache = probe["cache"]
+    assert (cache["BACKEND"], cache["LOCATION"], cache["KEY_PREFIX"]) == (
+        "django_redis.cache.RedisCache", ["redis://ops-cache/2"], "ops"
+    )
+    assert cache["OPTIONS"] == {
+        "CLIENT_CLASS": "django_redis.client.SentinelClient",
+        "CONNECTION_FACTORY": "django_redis.pool.SentinelConnectionFactory",
+        "CONNECTION_POOL_CLASS": "redis.sentinel.SentinelConnectionPool",
+        "SENTINELS": [["10.0.0.1", 26380], ["10.0.0.2", 26379]],
+        "SOCKET_CONNECT_TIMEOUT": 0.25,
+        "SOCKET_TIMEOUT": 0.5,
+        "IGNORE_EXCEPTIONS": True,
+    }
+    assert probe["replica_max_lag"] == 30
+
+
+def test_redis_sentinels_without_a_service_name_are_refused():
+    result = _run(SECRET_KEY="k", REDIS_SENTINELS="10.0.0.1:26379")
+
+    assert result.returncode != 0
+    assert "REDIS_SENTINEL_SERVICE" in result.stderr
+
+
+def test_replica_lag_limit_is_read_from_the_environment():
+    assert _cache_settings(REPLICA_MAX_LAG_SECONDS="7.5")["replica_max_lag"] == 7.5
