@@ -78,7 +78,6 @@ class MigrationsApplied(HealthCheck):
         _migrated_aliases.add(self.alias)
 
 
-<<<<<<< HEAD
 @dataclasses.dataclass
 class CacheReachable(HealthCheck):
     """A value written to cache `alias` reads back."""
@@ -151,12 +150,6 @@ async def _outcome(check: HealthCheck) -> str | None:
     return failure
 
 
-class ReadinessView(HealthCheckView):
-    """200 when every database answers with its migrations applied and the cache works, else 503 (JSON either way).
-
-    The body names each check (kind:alias) with "ok" or a short reason: "unreachable", "timed out", ...
-    """
-=======
 # On the replica itself: how far its replay is behind what it has received. Caught up (nothing received but
 # unreplayed) is no lag, however old the last replayed transaction: an idle primary sends no new ones.
 REPLICA_LAG_SQL = """
@@ -171,6 +164,7 @@ SELECT pg_is_in_recovery(),
 class ReplicaLag(HealthCheck):
     """Replay lag of the PostgreSQL replica `alias` in seconds and bytes; above REPLICA_MAX_LAG_SECONDS it fails."""
 
+    kind: ClassVar[str] = "replicalag"
     alias: str = "replica"
     lag: dict = dataclasses.field(default_factory=dict, repr=False)
 
@@ -183,12 +177,12 @@ class ReplicaLag(HealthCheck):
                 cursor.execute(REPLICA_LAG_SQL)
                 in_recovery, seconds, lag_bytes = cursor.fetchone()
         except DatabaseError as exc:
-            raise ServiceUnavailable(f"database {self.alias} unreachable") from exc
+            raise ServiceUnavailable("unreachable") from exc
         # A server out of recovery (promoted, or the primary itself) has nothing left to replay.
         self.lag.update(in_recovery=in_recovery, lag_seconds=round(seconds, 3), lag_bytes=int(lag_bytes))
         limit = settings.REPLICA_MAX_LAG_SECONDS
         if seconds > limit:
-            raise ServiceUnavailable(f"database {self.alias} replays {seconds:.1f} s behind (limit {limit:g} s)")
+            raise ServiceUnavailable(f"replays {seconds:.1f} s behind (limit {limit:g} s)")
 
 
 def replica_aliases() -> list[str]:
@@ -198,8 +192,10 @@ def replica_aliases() -> list[str]:
 
 
 class ReadinessView(HealthCheckView):
-    """200 when every database answers, replicas lag little, migrations are applied and the cache works, else 503."""
->>>>>>> replica
+    """200 when every database answers, replicas lag little, migrations are applied and the cache works, else 503.
+
+    The body names each check (kind:alias) with "ok" or a short reason: "unreachable", "timed out", ...
+    """
 
     async def get(self, request: HttpRequest, *args, **kwargs) -> HttpResponse:
         checks = [
@@ -207,27 +203,17 @@ class ReadinessView(HealthCheckView):
             MigrationsApplied(alias="default"),
             CacheReachable(alias="default"),
         ]
-<<<<<<< HEAD
-        failures = await asyncio.gather(*(_outcome(check) for check in checks))
-        failed = any(failures)
-=======
         lags = [ReplicaLag(alias=alias) for alias in replica_aliases()]
         checks += lags
-        with self.get_executor() as executor:
-            results = await asyncio.gather(*(check.get_result(executor) for check in checks))
-        failed = any(result.error for result in results)
->>>>>>> replica
+        failures = await asyncio.gather(*(_outcome(check) for check in checks))
+        failed = any(failures)
         body = {
             "status": "unavailable" if failed else "ok",
             "checks": {f"{check.kind}:{check.alias}": failure or "ok" for check, failure in zip(checks, failures, strict=True)},
         }
-<<<<<<< HEAD
+        if lags:
+            body["replication"] = {check.alias: check.lag or None for check in lags}
         response = JsonResponse(body, status=503 if failed else 200)
         # Probes repeat every few seconds: the state change is logged above, not Django's line per 503.
         response._has_been_logged = True
         return response
-=======
-        if lags:
-            body["replication"] = {check.alias: check.lag or None for check in lags}
-        return JsonResponse(body, status=503 if failed else 200)
->>>>>>> replica

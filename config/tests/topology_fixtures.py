@@ -18,8 +18,8 @@ from django_redis.pool import ConnectionFactory
 
 from config.caches import sentinel_cache as sentinel_cache_entry
 from config.tests.topology import PostgresTopology, RedisSentinelTopology, postgres_missing, redis_missing
-from ops_metrics.cache import discard_pending_invalidations
-from ops_metrics.cache_access import forget_unreachable
+from ops_metrics.cache.backend import forget_unreachable
+from ops_metrics.cache.generations import discard_pending_invalidations
 
 _LEFT_OUT = pytest.StashKey[list[str]]()
 
