@@ -1,11 +1,33 @@
 """App settings, read at access time so tests and deployments can override them."""
+from collections.abc import Iterator
+from contextlib import contextmanager
+from contextvars import ContextVar
+
 from django.conf import settings
 from django.core.exceptions import ImproperlyConfigured
 
+# A computation that must not read the replica (it has not replayed what the figures must show) reads this alias.
+_database_for_now: ContextVar[str | None] = ContextVar("ops_metrics_database", default=None)
+
+
+def configured_metrics_database() -> str:
+    """Database alias the metrics queries are configured to read from (a read replica, say)."""
+    return getattr(settings, "OPS_METRICS_DATABASE", "default")
+
 
 def metrics_database() -> str:
-    """Database alias the metrics queries read from (a read replica, say)."""
-    return getattr(settings, "OPS_METRICS_DATABASE", "default")
+    """Database alias the metrics queries of this computation read from."""
+    return _database_for_now.get() or configured_metrics_database()
+
+
+@contextmanager
+def reading_from(alias: str) -> Iterator[None]:
+    """Within the block, the metrics queries read `alias`."""
+    token = _database_for_now.set(alias)
+    try:
+        yield
+    finally:
+        _database_for_now.reset(token)
 
 
 def currency() -> str:

@@ -33,7 +33,7 @@ def check_throttle_rate(app_configs=None, **kwargs) -> list[CheckMessage]:
 @register(Tags.database)
 def check_database_alias(app_configs=None, **kwargs) -> list[CheckMessage]:
     """OPS_METRICS_DATABASE names a configured database."""
-    alias = app_settings.metrics_database()
+    alias = app_settings.configured_metrics_database()
     if alias not in settings.DATABASES:
         return [Error(f"OPS_METRICS_DATABASE={alias!r} is not a key of DATABASES.",
                       hint="Define it (REPLICA_DATABASE_URL defines 'replica') or use 'default'.", id="ops_metrics.E003")]

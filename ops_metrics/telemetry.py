@@ -3,6 +3,9 @@ from prometheus_client import Counter, Histogram
 
 CACHE_HITS = Counter("ops_metrics_cache_hits_total", "Requests answered from the cache.", ["kind"])
 CACHE_MISSES = Counter("ops_metrics_cache_misses_total", "Requests whose figures were computed.", ["kind"])
+REPLICA_BEHIND = Counter(
+    "ops_metrics_replica_behind_total", "Computations read from the primary because the replica had not replayed enough."
+)
 CACHE_STALE = Counter(
     "ops_metrics_cache_stale_total", "Requests answered with an older generation while it is recomputed.", ["kind"]
 )

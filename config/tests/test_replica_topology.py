@@ -54,7 +54,6 @@ def test_replica_with_replay_paused_does_not_show_a_committed_booking(replicated
     assert Booking.objects.using("replica").filter(pk=booking.pk).exists()
 
 
-@pytest.mark.xfail(strict=True, reason="lag-safe replica reads are not built yet (SPEC §16)")
 def test_metrics_on_a_lagging_replica_count_a_committed_booking(replicated_databases, admin_client_api):
     topology = replicated_databases.topology
     assert admin_client_api.get(METRICS, {"include": "bookings"}).json()["bookings"]["total"] == 0

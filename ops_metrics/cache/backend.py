@@ -1,6 +1,7 @@
 """Fault-tolerant access to a Django cache: failures raise CacheUnavailable, and a down server is skipped a while."""
 import logging
 import time
+from collections.abc import Callable
 from typing import Any
 
 from django.conf import settings
@@ -13,10 +14,17 @@ from ops_metrics import app_settings
 
 logger = logging.getLogger("ops_metrics.cache")
 
+# The version moves on whenever the cached representation changes, so no deploy reads the previous format.
+KEY_PREFIX = "ops_metrics:v4"
 # After a cache operation fails, reads skip the cache this long instead of paying a timeout each.
 UNREACHABLE_BACKOFF_SECONDS = 5.0
 
 _unreachable_until: dict[str, float] = {}
+
+
+def cache_key(*parts: object) -> str:
+    """A key in the metrics namespace."""
+    return ":".join([KEY_PREFIX, *map(str, parts)])
 
 
 class CacheUnavailable(Exception):
@@ -40,8 +48,14 @@ def cache_call(method: str, *args: Any, force: bool = False, alias: str | None =
         raise CacheUnavailable(server)
     backend = caches[alias]
     target = backend.client if isinstance(backend, RedisCache) else backend
+    return _guarded(alias, lambda: getattr(target, method)(*args, **kwargs))
+
+
+def _guarded(alias: str, operation: Callable[[], Any]) -> Any:
+    """`operation()` on cache `alias`: a failure marks the server unreachable a while and raises CacheUnavailable."""
+    server = _server(alias)
     try:
-        result = getattr(target, method)(*args, **kwargs)
+        result = operation()
     except (ConnectionInterrupted, RedisError, OSError) as exc:
         if server not in _unreachable_until:  # one traceback per outage, not one per request
             logger.warning("cache %s unreachable; skipping it for %.0f s at a time", server,
@@ -51,6 +65,23 @@ def cache_call(method: str, *args: Any, force: bool = False, alias: str | None =
     if _unreachable_until.pop(server, None) is not None:
         logger.warning("cache %s reachable again", server)
     return result
+
+
+# Keep the larger of the stored integer and the given one (an absent key counts as smaller).
+_MAX_SCRIPT = "local v = redis.call('GET', KEYS[1]) if not v or tonumber(v) < tonumber(ARGV[1]) then " \
+              "redis.call('SET', KEYS[1], ARGV[1]) end return 1"
+
+
+def cache_max(key: str, value: int, *, force: bool = False) -> None:
+    """Store `value` under `key` unless a larger integer is stored there (atomic on Redis); CacheUnavailable if down."""
+    alias = app_settings.cache_alias()
+    backend = caches[alias]
+    if not isinstance(backend, RedisCache):  # local memory: one process, so get-then-set is enough
+        if (cache_call("get", key, force=force) or -1) < value:
+            cache_call("set", key, value, timeout=None, force=force)
+        return
+    client = cache_call("get_client", write=True, force=force)
+    _guarded(alias, lambda: client.eval(_MAX_SCRIPT, 1, backend.make_key(key), value))
 
 
 def forget_unreachable() -> None:

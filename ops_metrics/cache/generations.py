@@ -13,13 +13,12 @@ from typing import Any
 from django.db import DEFAULT_DB_ALIAS, DatabaseError, connections, transaction
 
 from ops_metrics import telemetry
-from ops_metrics.cache.backend import CacheUnavailable, cache_call
+from ops_metrics.cache.backend import CacheUnavailable, cache_call, cache_key
+from ops_metrics.cache.lag import WAL_KEY, record_wal_position
 from ops_metrics.models import PendingInvalidation
 
 logger = logging.getLogger(__name__)
 
-# The version moves on whenever the cached representation changes, so no deploy reads the previous format.
-KEY_PREFIX = "ops_metrics:v4"
 # A winner that dies mid-computation holds the lock at most this long.
 LOCK_TIMEOUT_SECONDS = 30
 # Losers of a single-flight race poll this often, this many times (5 s), then compute themselves.
@@ -39,11 +38,6 @@ _retrier: threading.Thread | None = None
 _local_flights: dict[str, tuple[threading.Lock, list]] = {}
 _local_flights_lock = threading.Lock()
 _next_recorded_check = 0.0
-
-
-def cache_key(*parts: object) -> str:
-    """A key in the metrics namespace."""
-    return ":".join([KEY_PREFIX, *map(str, parts)])
 
 
 def _generation_key(name: str) -> str:
@@ -102,8 +96,7 @@ def _move_generations_on(names: list[str]) -> None:
     with _pending_lock:
         names = sorted({*names, *_pending_invalidations})
         try:
-            for name in names:
-                _move_on(name, force=True)
+            _move_all_on(names, force=True)
         except CacheUnavailable:
             telemetry.CACHE_INVALIDATION_FAILURES.inc()
             _pending_invalidations.update(names)
@@ -112,6 +105,17 @@ def _move_generations_on(names: list[str]) -> None:
             _start_retrier()
             return
         _pending_invalidations.difference_update(names)
+
+
+def _move_all_on(names: Collection[str], *, force: bool) -> None:
+    """Record the primary's WAL position (for a replica's readers), then move each table's generation on."""
+    try:
+        record_wal_position(force=force)
+    except DatabaseError:
+        logger.error("primary WAL position not recorded: replica readers compute on the primary until the next write")
+        cache_call("delete", WAL_KEY, force=force)
+    for name in sorted(names):
+        _move_on(name, force=force)
 
 
 def _record(names: list[str]) -> None:
@@ -133,8 +137,7 @@ def _deliver_recorded() -> None:
         return
     if not recorded:
         return
-    for name in sorted({table for _, table in recorded}):
-        _move_on(name, force=False)
+    _move_all_on({table for _, table in recorded}, force=False)
     PendingInvalidation.objects.using(DEFAULT_DB_ALIAS).filter(pk__in=[pk for pk, _ in recorded]).delete()
     logger.warning("metrics cache invalidation recorded by another process delivered")
 
@@ -148,9 +151,8 @@ def postpone_recorded_check(seconds: float = RECORDED_CHECK_SECONDS) -> None:
 def _deliver_pending(*, force: bool) -> None:
     """Move every pending table's generation on; CacheUnavailable while the cache still does not answer."""
     with _pending_lock:
-        for name in sorted(_pending_invalidations):
-            _move_on(name, force=force)
-            _pending_invalidations.discard(name)
+        _move_all_on(_pending_invalidations, force=force)
+        _pending_invalidations.clear()
     logger.warning("metrics cache invalidation delivered after the cache came back")
 
 

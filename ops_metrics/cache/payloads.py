@@ -2,7 +2,8 @@
 import hashlib
 from collections.abc import Collection, Sequence
 
-from ops_metrics.cache.generations import cache_key, store
+from ops_metrics.cache.backend import cache_key
+from ops_metrics.cache.generations import store
 from ops_metrics.constants import GROUP_TABLES, SERIES_TABLES, SourceTable
 from ops_metrics.models import OpsConfig
 from ops_metrics.windows.ranges import CustomRange, SeriesQuery

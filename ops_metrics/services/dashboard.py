@@ -10,8 +10,9 @@ from django.contrib.auth.base_user import AbstractBaseUser
 from django.db import DEFAULT_DB_ALIAS
 from django.utils import timezone
 
-from ops_metrics import telemetry
+from ops_metrics import app_settings, telemetry
 from ops_metrics.cache import generations as cache
+from ops_metrics.cache import lag
 from ops_metrics.cache.backend import CacheUnavailable
 from ops_metrics.cache.payloads import (
     CONFIG_KEY,
@@ -80,19 +81,29 @@ def _cached_payload(
     computed while a write commits is tagged with the old generation and never served as current afterwards. With
     `max_staleness_seconds` above 0 an entry of an older generation that young is served while one request recomputes.
     """
+    replica = lag.replica_in_use()
     try:
-        generations, found = cache.read_generations(names=tables, values=[CONFIG_KEY, key])
+        generations, found = cache.read_generations(
+            names=tables, values=[CONFIG_KEY, key, *([lag.WAL_KEY] if replica else [])]
+        )
     except CacheUnavailable:
         logger.debug("metrics cache unreachable: computing from the database")
         telemetry.CACHE_UNAVAILABLE.labels(kind=kind).inc()
         telemetry.CACHE_MISSES.labels(kind=kind).inc()
-        payload = cache.local_single_flight(key=f"uncached:{key}", compute=lambda: render_payload(build(OpsConfig.load())))
+
+        def compute_uncached() -> dict:
+            # Nothing says how far a replica must have replayed: the primary answers.
+            with app_settings.reading_from(lag.database_for(wal_position=None)):
+                return render_payload(build(OpsConfig.load()))
+
+        payload = cache.local_single_flight(key=f"uncached:{key}", compute=compute_uncached)
         return CachedMetrics(payload=payload, hit=False, etag=payload_etag(f"uncached:{key}", payload))
 
     config = config_under(generations[SourceTable.CONFIG], found.get(CONFIG_KEY))
 
     def compute() -> dict:
-        return render_payload(build(config))
+        with app_settings.reading_from(lag.database_for(wal_position=found.get(lag.WAL_KEY))):
+            return render_payload(build(config))
 
     local_date = now.astimezone(config.tzinfo).date()
     tag = cache.tag_of(generations=generations, local_date=local_date)
