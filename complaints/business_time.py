@@ -28,6 +28,7 @@ _EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
 # Local timeline coordinate X = naive local microseconds since 1970-01-01 00:00 + _SHIFT, so that X = 0 is the
 # Monday 1969-12-29 00:00 and X // _WEEK counts whole weeks.
 _SHIFT = 3 * _DAY
+_HORIZON = 400 * _DAY  # how far add() looks for the next offset change before computing a candidate
 _MONDAY = date(1969, 12, 29)
 _TIME = re.compile(r"(\d\d):(\d\d)")
 
@@ -266,14 +267,23 @@ class BusinessClock:
         if amount == 0:
             return _from_us(now)
         offset = self._offset(now)
+        candidate = self._f_after(now + offset + _SHIFT, amount) - offset - _SHIFT
+        if self._next_transition(now, candidate) is None:  # the common case: no offset change before the due time
+            return _from_us(candidate)
         while True:
             x = now + offset + _SHIFT
-            candidate = self._f_after(x, amount) - offset - _SHIFT
-            change = self._next_transition(now, candidate)
+            # Whole pieces up to the next offset change are skipped in O(log n); only the last one walks holidays.
+            change = self._next_transition(now, now + _HORIZON)
             if change is None:
-                return _from_us(candidate)
+                candidate = self._f_after(x, amount) - offset - _SHIFT
+                change = self._next_transition(now, candidate)
+                if change is None:
+                    return _from_us(candidate)
             moment, next_offset = change
-            amount -= self._f(moment + offset + _SHIFT) - self._f(x)
+            available = self._f(moment + offset + _SHIFT) - self._f(x)
+            if available >= amount:
+                return _from_us(self._f_after(x, amount) - offset - _SHIFT)
+            amount -= available
             now, offset = moment, next_offset
 
     def between(self, start: datetime, end: datetime) -> timedelta:
