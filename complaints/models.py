@@ -1,5 +1,6 @@
 """Complaints, their priority and status choices (defined once, reused everywhere), the SLA policy and its calendar."""
 from collections import defaultdict
+from collections.abc import Iterable
 from datetime import date, datetime, timedelta
 
 from django.conf import settings
@@ -246,7 +247,7 @@ class Complaint(models.Model):
             self.resolution_due_at = resolution_due
         return targets
 
-    def fill_business_times(self, *, targets: SlaTargets | None = None, only=None) -> list[str]:
+    def fill_business_times(self, *, targets: SlaTargets | None = None, only: Iterable[str] | None = None) -> list[str]:
         """Measure the business time to each recorded event whose time is new or changed; the fields it set.
 
         `only` (the fields being saved) limits it to those events. An event cleared clears its business time.
