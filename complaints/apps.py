@@ -7,3 +7,8 @@ class ComplaintsConfig(AppConfig):
 
     name = "complaints"
     default_auto_field = "django.db.models.BigAutoField"
+
+    def ready(self) -> None:
+        from complaints import receivers
+
+        receivers.connect()
