@@ -14,6 +14,7 @@ from ops_metrics.cache.backend import CacheUnavailable
 from ops_metrics.cache.payloads import (
     CONFIG_KEY,
     config_under,
+    filtered_tables,
     metrics_key,
     payload_etag,
     query_text,
@@ -39,7 +40,7 @@ from ops_metrics.reports.encoding import render_payload
 from ops_metrics.reports.timeseries import timeseries
 from ops_metrics.services.access import ops_permissions
 from ops_metrics.services.audit import record_audit
-from ops_metrics.windows.ranges import CustomRange, InvalidQuery, SeriesQuery
+from ops_metrics.windows.ranges import CustomRange, InvalidQuery, SeriesQuery, StaffFilter, staff_text
 
 logger = logging.getLogger("ops_metrics.cache")
 
@@ -108,21 +109,25 @@ def _cached_payload(
 
 
 def cached_dashboard_metrics(
-    *, period: str, groups: Sequence[str], now: datetime | None = None, custom: CustomRange | None = None
+    *, period: str, groups: Sequence[str], now: datetime | None = None, custom: CustomRange | None = None,
+    staff: StaffFilter | None = None,
 ) -> CachedMetrics:
     """The rendered payload for exactly these groups, from the cache or computed once for concurrent misses.
 
-    `period` "custom" takes its window from `custom`; InvalidQuery when that range starts after now.
+    `period` "custom" takes its window from `custom`; InvalidQuery when that range starts after now. `staff` filters
+    every figure (and is part of the key).
     """
     now = now or timezone.now()
     groups = canonical_groups(groups)
     return _cached_payload(
-        tables=source_tables(groups),
+        tables=filtered_tables(source_tables(groups), staff),
         key=lambda generations, local_date: metrics_key(
-            generations=generations, period=period, groups=groups, local_date=local_date, custom=custom
+            generations=generations, period=period, groups=groups, local_date=local_date, custom=custom, staff=staff,
         ),
-        build=lambda config: dashboard_metrics(period=period, groups=groups, config=config, now=now, custom=custom),
-        now=now, what=f"{period}{span(custom)}:{','.join(groups)}", kind="metrics",
+        build=lambda config: dashboard_metrics(
+            period=period, groups=groups, config=config, now=now, custom=custom, staff=staff
+        ),
+        now=now, what=f"{period}{span(custom)}:{','.join(groups)}:staff={staff_text(staff)}", kind="metrics",
     )
 
 
@@ -134,7 +139,7 @@ def cached_timeseries(*, query: SeriesQuery, metrics: Sequence[str], now: dateti
     now = now or timezone.now()
     metrics = tuple(sorted(set(metrics), key=ALL_SERIES.index))
     return _cached_payload(
-        tables=series_tables(metrics),
+        tables=filtered_tables(series_tables(metrics), query.staff),
         key=lambda generations, local_date: timeseries_key(
             generations=generations, query=query, metrics=metrics, local_date=local_date
         ),
@@ -145,7 +150,7 @@ def cached_timeseries(*, query: SeriesQuery, metrics: Sequence[str], now: dateti
 
 def metrics_for_user(
     *, user: AbstractBaseUser, period: str, groups: Sequence[str], ip_address: str | None,
-    custom: CustomRange | None = None,
+    custom: CustomRange | None = None, staff: StaffFilter | None = None,
 ) -> CachedMetrics:
     """The metrics `user` may see (admin-only groups withheld and listed in `redacted`), audited.
 
@@ -157,7 +162,7 @@ def metrics_for_user(
     allowed = tuple(group for group in groups if is_admin or group not in ADMIN_ONLY_GROUPS)
     redacted = [group for group in groups if group not in allowed]
     try:
-        cached = cached_dashboard_metrics(period=period, groups=allowed, custom=custom)
+        cached = cached_dashboard_metrics(period=period, groups=allowed, custom=custom, staff=staff)
     except InvalidQuery:
         record_audit(action=AuditAction.VIEW_METRICS_DENIED, **audit)
         raise

@@ -12,7 +12,8 @@ from ops_metrics.constants import (
     Interval,
     Period,
 )
-from ops_metrics.windows.ranges import CustomRange, InvalidQuery, SeriesQuery
+from ops_metrics.windows.ranges import STAFF_NONE, CustomRange, InvalidQuery, SeriesQuery, StaffFilter
+from staff.models import Staff
 
 MAX_VALUE_LENGTH = 200
 
@@ -116,6 +117,43 @@ def parse_range(*, period: list[str], start: list[str], end: list[str]) -> Custo
     return CustomRange(start=first, end=last)
 
 
+STAFF_FORMATS = ["comma-separated staff ids", STAFF_NONE]
+_STAFF_ID = re.compile(r"^[0-9]{1,18}$")
+
+
+def _staff(value: str) -> StaffFilter:
+    ids, unassigned = set(), False
+    for piece in (piece.strip() for piece in value.split(",")):
+        if piece.lower() == STAFF_NONE:
+            unassigned = True
+        elif _STAFF_ID.match(piece) and int(piece) > 0:
+            ids.add(int(piece))
+        else:
+            raise InvalidQuery(
+                "staff", f"`staff` must list staff ids and/or `{STAFF_NONE}`, comma-separated; got {piece!r}.",
+                STAFF_FORMATS,
+            )
+    return StaffFilter(ids=frozenset(ids), unassigned=unassigned)
+
+
+def parse_staff(*, staff: list[str]) -> StaffFilter | None:
+    """The staff filter (None when absent or empty); InvalidQuery naming `staff` if malformed or an id is no staff member.
+
+    Inactive staff members count: their past work is still theirs. The check costs one indexed query.
+    """
+    _check_raw("staff", staff, STAFF_FORMATS)
+    given = [value for value in staff if value.strip()]
+    if not given:
+        return None
+    chosen = _single("staff", [_staff(value) for value in given], STAFF_FORMATS)
+    unknown = chosen.ids - set(Staff.objects.filter(pk__in=chosen.ids).values_list("pk", flat=True))
+    if unknown:
+        raise InvalidQuery(
+            "staff", f"No staff member has id {', '.join(map(str, sorted(unknown)))}.", STAFF_FORMATS,
+        )
+    return chosen
+
+
 def _custom_interval(custom: CustomRange) -> str:
     """The default interval of a custom range, by its length as given."""
     length = custom.end - custom.start
@@ -153,7 +191,8 @@ def _choice(param: str, value: str, valid: list[str]) -> str:
 
 
 def parse_series_query(
-    *, metrics: list[str], period: list[str], start: list[str], end: list[str], interval: list[str], compare: list[str]
+    *, metrics: list[str], period: list[str], start: list[str], end: list[str], interval: list[str], compare: list[str],
+    staff: list[str] = (),
 ) -> SeriesQuery:
     """The time-series query (docs/api.md) from the raw, possibly repeated, parameter values; InvalidQuery if bad."""
     series, periods, intervals = list(ALL_SERIES), list(Period.values), list(Interval.values)
@@ -161,6 +200,7 @@ def parse_series_query(
                                  ("interval", interval, intervals), ("compare", compare, BOOLEANS)):
         _check_raw(param, values, valid)
     custom = parse_range(period=period, start=start, end=end)
+    chosen_staff = parse_staff(staff=list(staff))
     chosen_metrics = _single("metrics", [_metrics(v, series) for v in metrics], series) if metrics else None
     if custom is not None:
         chosen_period = CUSTOM_PERIOD
@@ -178,5 +218,5 @@ def parse_series_query(
         raise InvalidQuery("compare", "`compare` needs a bounded period: `all` has no previous window.", ["false"])
     return SeriesQuery(
         period=chosen_period, custom=custom, metrics=chosen_metrics, interval=chosen_interval,
-        compare=chosen_compare == "true",
+        compare=chosen_compare == "true", staff=chosen_staff,
     )

@@ -21,10 +21,12 @@ from ops_metrics.constants import (
 from ops_metrics.web.params import (
     BOOLEANS,
     RANGE_FORMATS,
+    STAFF_FORMATS,
     InvalidQuery,
     parse_metrics_query,
     parse_range,
     parse_series_query,
+    parse_staff,
 )
 
 # Sums of 12-digit booking amounts can outgrow 12 digits; quantizing must never fail on output.
@@ -32,7 +34,7 @@ MONEY = {"max_digits": 20, "decimal_places": 2, "coerce_to_string": True}
 
 
 class MetricsQuerySerializer(serializers.Serializer):
-    """Validates the raw `period`, `start`/`end` and `include` query parameters (rules live in `ops_metrics.web.params`)."""
+    """Validates the raw `period`, `start`/`end`, `include` and `staff` query parameters (rules: `ops_metrics.web.params`)."""
 
     def to_internal_value(self, data) -> dict:
         try:
@@ -40,9 +42,10 @@ class MetricsQuerySerializer(serializers.Serializer):
             period, groups = parse_metrics_query(
                 period=[] if custom else data.getlist("period"), include=data.getlist("include")
             )
+            staff = parse_staff(staff=data.getlist("staff"))
         except InvalidQuery as exc:
             raise serializers.ValidationError({exc.param: [exc.message]}) from exc
-        return {"period": CUSTOM_PERIOD if custom else period, "custom": custom, "groups": groups}
+        return {"period": CUSTOM_PERIOD if custom else period, "custom": custom, "groups": groups, "staff": staff}
 
 
 class OffsetDateTimeField(serializers.DateTimeField):
@@ -243,6 +246,7 @@ class QueryErrors(serializers.Serializer):
     include = serializers.ListField(child=serializers.CharField(), required=False, help_text="Errors in `include`.")
     start = serializers.ListField(child=serializers.CharField(), required=False, help_text="Errors in `start`.")
     end = serializers.ListField(child=serializers.CharField(), required=False, help_text="Errors in `end`.")
+    staff = serializers.ListField(child=serializers.CharField(), required=False, help_text="Errors in `staff`.")
 
 
 class ValidQueryValues(serializers.Serializer):
@@ -255,10 +259,12 @@ class ValidQueryValues(serializers.Serializer):
     )
     start = serializers.ListField(child=serializers.CharField(), help_text="Accepted formats of `start`.")
     end = serializers.ListField(child=serializers.CharField(), help_text="Accepted formats of `end`.")
+    staff = serializers.ListField(child=serializers.CharField(), help_text="Accepted forms of `staff`.")
 
 
 VALID_QUERY_VALUES = {
     "period": Period.values, "include": list(ALL_GROUPS), "start": RANGE_FORMATS, "end": RANGE_FORMATS,
+    "staff": STAFF_FORMATS,
 }
 
 
@@ -287,7 +293,7 @@ class TimeseriesQuerySerializer(serializers.Serializer):
         return {"query": query}
 
 
-SERIES_PARAMS = ("metrics", "period", "start", "end", "interval", "compare")
+SERIES_PARAMS = ("metrics", "period", "start", "end", "interval", "compare", "staff")
 
 
 def _series(child: Callable[[], serializers.Field], doc: str) -> serializers.ListField:
@@ -359,6 +365,7 @@ class TimeseriesQueryErrors(serializers.Serializer):
     end = _messages("end")
     interval = _messages("interval")
     compare = _messages("compare")
+    staff = _messages("staff")
 
 
 class ValidTimeseriesValues(serializers.Serializer):
@@ -375,11 +382,12 @@ class ValidTimeseriesValues(serializers.Serializer):
         child=serializers.ChoiceField(choices=Interval.choices), help_text="Valid intervals."
     )
     compare = serializers.ListField(child=serializers.CharField(), help_text="Valid values of `compare`.")
+    staff = serializers.ListField(child=serializers.CharField(), help_text="Accepted forms of `staff`.")
 
 
 VALID_TIMESERIES_VALUES = {
     "metrics": list(ALL_SERIES), "period": Period.values, "start": RANGE_FORMATS, "end": RANGE_FORMATS,
-    "interval": Interval.values, "compare": BOOLEANS,
+    "interval": Interval.values, "compare": BOOLEANS, "staff": STAFF_FORMATS,
 }
 
 

@@ -77,6 +77,12 @@ RANGE_PARAMETERS = [
         "clipped to now.",
     ),
 ]
+STAFF_PARAMETER = OpenApiParameter(
+    "staff", {"type": "string", "pattern": r"^ *(none|[0-9]{1,18})( *, *(none|[0-9]{1,18}))* *$"},
+    description="Comma-separated staff ids and/or `none` (unassigned): every figure counts only bookings whose "
+    "assigned_staff and complaints whose assigned_to is among them; the workload lists only those staff. An id of no "
+    "staff member is a 400.",
+)
 
 
 def _responses(body: type, error: type, description: str) -> dict:
@@ -170,6 +176,7 @@ class OpsDashboardViewSet(viewsets.ViewSet):
                 "all: no lower bound (growth then compares months). Business timezone. Not together with start/end.",
             ),
             *RANGE_PARAMETERS,
+            STAFF_PARAMETER,
             OpenApiParameter(
                 "include", {"type": "array", "items": {"type": "string", "enum": MetricGroup.values}, "minItems": 1},
                 style="form", explode=False,
@@ -196,7 +203,7 @@ class OpsDashboardViewSet(viewsets.ViewSet):
         try:
             result = dashboard.metrics_for_user(
                 user=request.user, period=query.validated_data["period"], groups=query.validated_data["groups"],
-                custom=query.validated_data["custom"], ip_address=client_ip(request),
+                custom=query.validated_data["custom"], staff=query.validated_data["staff"], ip_address=client_ip(request),
             )
         except InvalidQuery as exc:  # the range cannot be served (audited by the service)
             body = {"detail": "Invalid query parameters.", "errors": {exc.param: [exc.message]},
@@ -253,6 +260,7 @@ class OpsDashboardViewSet(viewsets.ViewSet):
                 "compare", OpenApiTypes.BOOL, default=False,
                 description="Add the previous window's series (not with period=all).",
             ),
+            STAFF_PARAMETER,
             FORMAT_PARAMETER,
             IF_NONE_MATCH_PARAMETER,
         ],
