@@ -157,7 +157,8 @@ def metrics_for_user(
     Withheld groups are never asked of the cache, so a cached payload cannot carry them to this user. A custom range
     that cannot be served raises InvalidQuery after writing a view_metrics_denied row.
     """
-    audit = {"user": user, "period": period, "include": groups, "ip_address": ip_address}
+    audit = {"user": user, "period": period, "include": groups, "ip_address": ip_address,
+             "staff_filter": staff_text(staff)}
     is_admin = PERM_ADMIN in ops_permissions(user=user)
     allowed = tuple(group for group in groups if is_admin or group not in ADMIN_ONLY_GROUPS)
     redacted = [group for group in groups if group not in allowed]
@@ -187,7 +188,7 @@ def timeseries_for_user(*, user: AbstractBaseUser, query: SeriesQuery, ip_addres
     allowed = tuple(metric for metric in asked if is_admin or metric not in ADMIN_ONLY_SERIES)
     redacted = [metric for metric in asked if metric not in allowed]
     audit = {"user": user, "period": query.period, "include": asked, "ip_address": ip_address,
-             "resource_type": ResourceType.DASHBOARD_TIMESERIES}
+             "resource_type": ResourceType.DASHBOARD_TIMESERIES, "staff_filter": staff_text(query.staff)}
     try:
         cached = cached_timeseries(query=query, metrics=allowed)
     except InvalidQuery:

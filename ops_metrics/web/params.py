@@ -12,6 +12,7 @@ from ops_metrics.constants import (
     Interval,
     Period,
 )
+from ops_metrics.reports.records import DEFAULT_PAGE_SIZE, FIGURE_NAMES, MAX_PAGE_SIZE, RecordsQuery
 from ops_metrics.windows.ranges import STAFF_NONE, CustomRange, InvalidQuery, SeriesQuery, StaffFilter
 from staff.models import Staff
 
@@ -219,4 +220,52 @@ def parse_series_query(
     return SeriesQuery(
         period=chosen_period, custom=custom, metrics=chosen_metrics, interval=chosen_interval,
         compare=chosen_compare == "true", staff=chosen_staff,
+    )
+
+
+PAGE_SIZES = [f"an integer from 1 to {MAX_PAGE_SIZE} (default {DEFAULT_PAGE_SIZE})"]
+CURSORS = ["the `next` or `previous` cursor of an earlier page of the same query"]
+MAX_CURSOR_LENGTH = 1000
+
+
+def _window(*, period: list[str], start: list[str], end: list[str]) -> tuple[str, CustomRange | None]:
+    """(period or "custom", the custom range) of an endpoint with one window."""
+    periods = list(Period.values)
+    _check_raw("period", period, periods)
+    custom = parse_range(period=period, start=start, end=end)
+    if custom is not None:
+        return CUSTOM_PERIOD, custom
+    return (_single("period", [_period(v, periods) for v in period], periods) if period else DEFAULT_PERIOD.value), None
+
+
+def _page_size(value: str) -> int:
+    text = value.strip()
+    if not text.isdigit() or not 1 <= int(text) <= MAX_PAGE_SIZE:
+        raise InvalidQuery("page_size", f"`page_size` must be an integer from 1 to {MAX_PAGE_SIZE}.", PAGE_SIZES)
+    return int(text)
+
+
+def parse_records_query(
+    *, figure: list[str], period: list[str], start: list[str], end: list[str], staff: list[str],
+    page_size: list[str], cursor: list[str],
+) -> RecordsQuery:
+    """The records query (docs/records-notes.md) from the raw, possibly repeated, values; InvalidQuery if bad.
+
+    The cursor is checked (signature, same query) when the page is read.
+    """
+    _check_raw("figure", figure, FIGURE_NAMES)
+    _check_raw("page_size", page_size, PAGE_SIZES)
+    if any(len(value) > MAX_CURSOR_LENGTH or "\x00" in value for value in cursor):
+        raise InvalidQuery("cursor", "`cursor` is not a cursor of this query.", CURSORS)
+    if not figure:
+        raise InvalidQuery("figure", f"`figure` is required: one of {', '.join(FIGURE_NAMES)}.", FIGURE_NAMES)
+    chosen = _single("figure", [_choice("figure", v, FIGURE_NAMES) for v in figure], FIGURE_NAMES)
+    chosen_period, custom = _window(period=period, start=start, end=end)
+    given_sizes = [v for v in page_size if v.strip()]
+    size = _single("page_size", [_page_size(v) for v in given_sizes], PAGE_SIZES) if given_sizes else DEFAULT_PAGE_SIZE
+    given_cursors = [v for v in cursor if v.strip()]
+    chosen_cursor = _single("cursor", [v.strip() for v in given_cursors], CURSORS) if given_cursors else None
+    return RecordsQuery(
+        figure=chosen, period=chosen_period, custom=custom, staff=parse_staff(staff=staff), page_size=size,
+        cursor=chosen_cursor,
     )

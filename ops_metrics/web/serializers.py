@@ -2,9 +2,10 @@
 from collections.abc import Callable
 
 from django.utils import timezone
+from drf_spectacular.utils import PolymorphicProxySerializer
 from rest_framework import serializers
 
-from bookings.models import BookingStatus
+from bookings.models import BookingStatus, PaymentStatus
 from complaints.models import ComplaintPriority, ComplaintStatus
 from ops_metrics.constants import (
     ADMIN_ONLY_GROUPS,
@@ -18,13 +19,17 @@ from ops_metrics.constants import (
     ReportedPeriod,
     SeriesMetric,
 )
+from ops_metrics.reports.records import FIGURE_NAMES, SLA_STATES
 from ops_metrics.web.params import (
     BOOLEANS,
+    CURSORS,
+    PAGE_SIZES,
     RANGE_FORMATS,
     STAFF_FORMATS,
     InvalidQuery,
     parse_metrics_query,
     parse_range,
+    parse_records_query,
     parse_series_query,
     parse_staff,
 )
@@ -397,3 +402,113 @@ class TimeseriesQueryErrorResponse(serializers.Serializer):
     detail = serializers.CharField(help_text="Summary of the error.")
     errors = TimeseriesQueryErrors(help_text="Messages per query parameter.")
     valid = ValidTimeseriesValues(help_text="Accepted values per query parameter.")
+
+
+RECORDS_PARAMS = ("figure", "period", "start", "end", "staff", "page_size", "cursor")
+
+
+class RecordsQuerySerializer(serializers.Serializer):
+    """Validates the raw records query parameters (rules live in `ops_metrics.web.params`)."""
+
+    def to_internal_value(self, data) -> dict:
+        try:
+            query = parse_records_query(**{param: data.getlist(param) for param in RECORDS_PARAMS})
+        except InvalidQuery as exc:
+            raise serializers.ValidationError({exc.param: [exc.message]}) from exc
+        return {"query": query}
+
+
+class StaffRef(serializers.Serializer):
+    """A staff member."""
+
+    id = serializers.IntegerField(help_text="Primary key of the staff member.")
+    name = serializers.CharField(help_text="Name of the staff member.")
+
+
+class BookingRecord(serializers.Serializer):
+    """A booking behind a figure."""
+
+    id = serializers.IntegerField()
+    reference = serializers.CharField()
+    customer_name = serializers.CharField()
+    status = serializers.ChoiceField(choices=BookingStatus.choices)
+    payment_status = serializers.ChoiceField(choices=PaymentStatus.choices)
+    assigned_staff = StaffRef(allow_null=True, help_text="The assigned staff member, or null.")
+    scheduled_for = OffsetDateTimeField(allow_null=True)
+    created_at = OffsetDateTimeField()
+    total_amount = serializers.DecimalField(**MONEY, required=False, help_text="ops.admin only.")
+
+
+class ComplaintRecord(serializers.Serializer):
+    """A complaint behind a figure, with where it stands against its SLA targets now."""
+
+    id = serializers.IntegerField()
+    subject = serializers.CharField()
+    priority = serializers.ChoiceField(choices=ComplaintPriority.choices)
+    status = serializers.ChoiceField(choices=ComplaintStatus.choices)
+    assigned_to = StaffRef(allow_null=True, help_text="The assigned staff member, or null.")
+    booking_reference = serializers.CharField(allow_null=True, help_text="Reference of the booking, if any.")
+    created_at = OffsetDateTimeField()
+    response_due_at = OffsetDateTimeField(allow_null=True)
+    resolution_due_at = OffsetDateTimeField(allow_null=True)
+    first_response_at = OffsetDateTimeField(allow_null=True)
+    resolved_at = OffsetDateTimeField(allow_null=True)
+    sla_state = serializers.ChoiceField(
+        choices=[(state, state) for state in SLA_STATES],
+        help_text="untracked (no due time), ok, at_risk or breached, by the SLA rules at `generated_at`.",
+    )
+
+
+class RecordsResponse(serializers.Serializer):
+    """A page of the records behind a figure, newest first."""
+
+    figure = serializers.ChoiceField(choices=[(name, name) for name in FIGURE_NAMES], help_text="The figure.")
+    window = WindowSerializer(help_text="The window the rows were created (or resolved) in; for figures of now, "
+                              "start is null and end is now.")
+    generated_at = OffsetDateTimeField(help_text="The instant the figure is taken at (pinned by the cursor).")
+    count = serializers.IntegerField(min_value=0, help_text="How many rows in all: the figure of /metrics.")
+    amount = serializers.DecimalField(**MONEY, required=False, help_text="Revenue figures: their amount.")
+    results = PolymorphicProxySerializer(
+        component_name="Record", serializers=[BookingRecord, ComplaintRecord], resource_type_field_name=None,
+        many=True,
+    )
+    next = serializers.CharField(allow_null=True, help_text="Cursor of the next (older) page, or null.")
+    previous = serializers.CharField(allow_null=True, help_text="Cursor of the previous (newer) page, or null.")
+
+
+class RecordsQueryErrors(serializers.Serializer):
+    """What is wrong, per query parameter."""
+
+    figure = _messages("figure")
+    period = _messages("period")
+    start = _messages("start")
+    end = _messages("end")
+    staff = _messages("staff")
+    page_size = _messages("page_size")
+    cursor = _messages("cursor")
+
+
+class ValidRecordsValues(serializers.Serializer):
+    """The values each records query parameter accepts."""
+
+    figure = serializers.ListField(child=serializers.CharField(), help_text="Valid figures.")
+    period = serializers.ListField(child=serializers.ChoiceField(choices=Period.choices), help_text="Valid periods.")
+    start = serializers.ListField(child=serializers.CharField(), help_text="Accepted formats of `start`.")
+    end = serializers.ListField(child=serializers.CharField(), help_text="Accepted formats of `end`.")
+    staff = serializers.ListField(child=serializers.CharField(), help_text="Accepted forms of `staff`.")
+    page_size = serializers.ListField(child=serializers.CharField(), help_text="Accepted page sizes.")
+    cursor = serializers.ListField(child=serializers.CharField(), help_text="Accepted cursors.")
+
+
+VALID_RECORDS_VALUES = {
+    "figure": FIGURE_NAMES, "period": Period.values, "start": RANGE_FORMATS, "end": RANGE_FORMATS,
+    "staff": STAFF_FORMATS, "page_size": PAGE_SIZES, "cursor": CURSORS,
+}
+
+
+class RecordsQueryErrorResponse(serializers.Serializer):
+    """400 body of the records endpoint: the parameters at fault and the values they accept."""
+
+    detail = serializers.CharField(help_text="Summary of the error.")
+    errors = RecordsQueryErrors(help_text="Messages per query parameter.")
+    valid = ValidRecordsValues(help_text="Accepted values per query parameter.")
