@@ -81,6 +81,17 @@ def timeseries_key(*, generations: dict[str, int], query: SeriesQuery, metrics: 
     return cache_key("timeseries", _versions(generations), query_text(query), ",".join(metrics), local_date.isoformat())
 
 
+def staff_key(
+    *, generations: dict[str, int], period: str, custom: CustomRange | None, staff: StaffFilter | None, ordering: str,
+    amounts: bool, local_date: date,
+) -> str:
+    """Cache key of one per-staff payload: generations, window, staff filter, ordering, amounts or not, local date."""
+    return cache_key(
+        "staff", _versions(generations), f"{period}={span(custom)}", f"staff={staff_text(staff)}", ordering,
+        "amounts" if amounts else "counts", local_date.isoformat(),
+    )
+
+
 def payload_etag(key: str, payload: dict) -> str:
     """The validator of a payload computed under `key`."""
     digest = hashlib.sha256(f"{key}|{payload['generated_at']}".encode()).hexdigest()[:32]

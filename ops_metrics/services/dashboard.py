@@ -70,7 +70,7 @@ def canonical_groups(groups: Sequence[str]) -> tuple[str, ...]:
     return tuple(sorted(set(groups), key=ALL_GROUPS.index))
 
 
-def _cached_payload(
+def cached_payload(
     *, tables: Collection[str], key: Callable[[dict[str, int], date], str], build: Callable[[OpsConfig], dict],
     now: datetime, what: str, kind: str,
 ) -> CachedMetrics:
@@ -119,7 +119,7 @@ def cached_dashboard_metrics(
     """
     now = now or timezone.now()
     groups = canonical_groups(groups)
-    return _cached_payload(
+    return cached_payload(
         tables=filtered_tables(source_tables(groups), staff),
         key=lambda generations, local_date: metrics_key(
             generations=generations, period=period, groups=groups, local_date=local_date, custom=custom, staff=staff,
@@ -138,7 +138,7 @@ def cached_timeseries(*, query: SeriesQuery, metrics: Sequence[str], now: dateti
     """
     now = now or timezone.now()
     metrics = tuple(sorted(set(metrics), key=ALL_SERIES.index))
-    return _cached_payload(
+    return cached_payload(
         tables=filtered_tables(series_tables(metrics), query.staff),
         key=lambda generations, local_date: timeseries_key(
             generations=generations, query=query, metrics=metrics, local_date=local_date
@@ -168,10 +168,10 @@ def metrics_for_user(
         record_audit(action=AuditAction.VIEW_METRICS_DENIED, **audit)
         raise
     record_audit(action=AuditAction.VIEW_METRICS, **audit)
-    return _with_redacted(cached, redacted)
+    return with_redacted(cached, redacted)
 
 
-def _with_redacted(cached: CachedMetrics, redacted: list[str]) -> CachedMetrics:
+def with_redacted(cached: CachedMetrics, redacted: list[str]) -> CachedMetrics:
     return CachedMetrics(
         payload={**cached.payload, "redacted": redacted}, hit=cached.hit, etag=redacted_etag(cached.etag, redacted)
     )
@@ -195,4 +195,4 @@ def timeseries_for_user(*, user: AbstractBaseUser, query: SeriesQuery, ip_addres
         record_audit(action=AuditAction.VIEW_TIMESERIES_DENIED, **audit)
         raise
     record_audit(action=AuditAction.VIEW_TIMESERIES, **audit)
-    return _with_redacted(cached, redacted)
+    return with_redacted(cached, redacted)

@@ -13,6 +13,7 @@ from ops_metrics.constants import (
     Period,
 )
 from ops_metrics.reports.records import DEFAULT_PAGE_SIZE, FIGURE_NAMES, MAX_PAGE_SIZE, RecordsQuery
+from ops_metrics.reports.staff import DEFAULT_ORDERING, ORDERINGS
 from ops_metrics.windows.ranges import STAFF_NONE, CustomRange, InvalidQuery, SeriesQuery, StaffFilter
 from staff.models import Staff
 
@@ -125,7 +126,7 @@ _STAFF_ID = re.compile(r"^[0-9]{1,18}$")
 def _staff(value: str) -> StaffFilter:
     ids, unassigned = set(), False
     for piece in (piece.strip() for piece in value.split(",")):
-        if piece.lower() == STAFF_NONE:
+        if piece == STAFF_NONE:
             unassigned = True
         elif _STAFF_ID.match(piece) and int(piece) > 0:
             ids.add(int(piece))
@@ -269,3 +270,15 @@ def parse_records_query(
         figure=chosen, period=chosen_period, custom=custom, staff=parse_staff(staff=staff), page_size=size,
         cursor=chosen_cursor,
     )
+
+
+def parse_staff_query(
+    *, period: list[str], start: list[str], end: list[str], staff: list[str], ordering: list[str]
+) -> dict:
+    """The per-staff query (period or "custom", custom range, staff filter, ordering); InvalidQuery if bad."""
+    _check_raw("ordering", ordering, ORDERINGS)
+    chosen_period, custom = _window(period=period, start=start, end=end)
+    given = [value for value in ordering if value.strip()]
+    chosen = _single("ordering", [_choice("ordering", v, ORDERINGS) for v in given], ORDERINGS) if given \
+        else DEFAULT_ORDERING
+    return {"period": chosen_period, "custom": custom, "staff": parse_staff(staff=staff), "ordering": chosen}

@@ -25,19 +25,22 @@ from ops_metrics.constants import (
     SeriesMetric,
 )
 from ops_metrics.reports.records import FIGURE_NAMES
-from ops_metrics.services import audit, dashboard, records
+from ops_metrics.reports.staff import DEFAULT_ORDERING, FIELDS
+from ops_metrics.services import audit, dashboard, performance, records
 from ops_metrics.web.params import InvalidQuery
 from ops_metrics.web.permissions import CanViewOpsMetrics
 from ops_metrics.web.renderers import (
     LenientFormatNegotiation,
     MetricsCSVRenderer,
     RecordsCSVRenderer,
+    StaffCSVRenderer,
     TimeseriesCSVRenderer,
     csv_stream,
 )
 from ops_metrics.web.serializers import (
     VALID_QUERY_VALUES,
     VALID_RECORDS_VALUES,
+    VALID_STAFF_VALUES,
     VALID_TIMESERIES_VALUES,
     DashboardMetricsResponse,
     ErrorDetail,
@@ -46,6 +49,9 @@ from ops_metrics.web.serializers import (
     RecordsQueryErrorResponse,
     RecordsQuerySerializer,
     RecordsResponse,
+    StaffPerformanceResponse,
+    StaffQueryErrorResponse,
+    StaffQuerySerializer,
     TimeseriesQueryErrorResponse,
     TimeseriesQuerySerializer,
     TimeseriesResponse,
@@ -89,10 +95,10 @@ RANGE_PARAMETERS = [
     ),
 ]
 STAFF_PARAMETER = OpenApiParameter(
-    "staff", {"type": "string", "pattern": r"^ *(none|[0-9]{1,18})( *, *(none|[0-9]{1,18}))* *$"},
-    description="Comma-separated staff ids and/or `none` (unassigned): every figure counts only bookings whose "
-    "assigned_staff and complaints whose assigned_to is among them; the workload lists only those staff. An id of no "
-    "staff member is a 400.",
+    "staff", {"type": "string", "pattern": r"^( *(none|[0-9]{1,18})( *, *(none|[0-9]{1,18}))* *)?$"},
+    description="Comma-separated staff ids and/or `none` (unassigned; empty = no filter): every figure counts only "
+    "bookings whose assigned_staff and complaints whose assigned_to is among them; the workload lists only those "
+    "staff. An id of no staff member is a 400.",
 )
 
 
@@ -145,6 +151,12 @@ class OpsDashboardViewSet(viewsets.ViewSet):
                 user=self.request.user, action=AuditAction.VIEW_RECORDS_DENIED, period="", include=(),
                 ip_address=client_ip(self.request), resource_type=ResourceType.DASHBOARD_RECORDS,
                 figure=figure if figure in FIGURE_NAMES else "",
+            )
+            return
+        if "staff" in self.action_map.values():
+            audit.record_audit(
+                user=self.request.user, action=AuditAction.VIEW_STAFF_DENIED, period="", include=(),
+                ip_address=client_ip(self.request), resource_type=ResourceType.DASHBOARD_STAFF,
             )
             return
         if "timeseries" in self.action_map.values():
@@ -365,6 +377,53 @@ class OpsDashboardViewSet(viewsets.ViewSet):
             if payload[link] is not None:
                 payload[link] = _with_query(request, cursor=payload[link])
         return self._conditional(dashboard.CachedMetrics(payload=payload, hit=False, etag=page.etag))
+
+
+    @extend_schema(
+        operation_id="ops_dashboard_staff",
+        summary="Per-staff performance",
+        description=(
+            "One row per active staff member (inactive ones too when some counted work is theirs) plus one row for "
+            "unassigned work, with the metrics' definitions restricted to each: their counts add up to the "
+            "unfiltered figures of /metrics. Requires ops.read; `revenue` requires ops.admin and is otherwise "
+            "withheld and listed in `redacted`. Send the ETag back in If-None-Match to get 304."
+        ),
+        parameters=[
+            OpenApiParameter(
+                "period", OpenApiTypes.STR, enum=Period.values, default=DEFAULT_PERIOD.value,
+                description="As for the metrics endpoint. Not together with start/end.",
+            ),
+            *RANGE_PARAMETERS,
+            STAFF_PARAMETER,
+            OpenApiParameter(
+                "ordering", {"type": "string", "pattern": f"^(-?({'|'.join(FIELDS)}))?$"}, default=DEFAULT_ORDERING,
+                description=f"A field to sort by ({', '.join(FIELDS)}), `-` first for descending; nulls last; empty = "
+                "the default. `staff` sorts by name with "
+                "the unassigned row last; `revenue` needs ops.admin.",
+            ),
+            FORMAT_PARAMETER,
+            IF_NONE_MATCH_PARAMETER,
+        ],
+        responses=_responses(
+            StaffPerformanceResponse, StaffQueryErrorResponse,
+            "The rows; as CSV one line per row (staff as `staff_id` and `staff_name`).",
+        ),
+    )
+    @action(
+        detail=False, methods=["get"], url_path="staff", name="Ops dashboard staff performance",
+        renderer_classes=[*api_settings.DEFAULT_RENDERER_CLASSES, StaffCSVRenderer],
+    )
+    def staff(self, request: Request) -> Response:
+        query = StaffQuerySerializer(data=request.query_params)
+        if not query.is_valid():
+            self._audit_refusal()
+            return _error(query.errors, VALID_STAFF_VALUES, StaffQueryErrorResponse)
+        try:
+            result = performance.staff_for_user(user=request.user, ip_address=client_ip(request),
+                                                **query.validated_data)
+        except InvalidQuery as exc:  # audited by the service
+            return _error({exc.param: [exc.message]}, VALID_STAFF_VALUES, StaffQueryErrorResponse)
+        return self._conditional(result)
 
 
 def _timeseries_error(errors: dict) -> Response:
