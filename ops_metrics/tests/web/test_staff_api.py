@@ -145,3 +145,13 @@ def test_csv(admin_client_api, dataset):  # noqa: F811
     assert sum(Decimal(line[-1]) for line in table[1:]) == Booking.objects.filter(
         created_at__gte=NOW.replace(day=16, hour=0, minute=0), status__in=["confirmed", "in_progress", "completed"]
     ).aggregate(total=Sum("total_amount"))["total"]
+
+
+def test_records_and_staff_share_the_ops_throttle(reader_client_api, settings, dataset):  # noqa: F811
+    settings.REST_FRAMEWORK = {**settings.REST_FRAMEWORK, "DEFAULT_THROTTLE_RATES": {"ops_metrics": "2/min"}}
+    statuses = [reader_client_api.get(URL).status_code,
+                reader_client_api.get("/api/v1/ops/dashboard/records", {"figure": "sla.breached"}).status_code,
+                reader_client_api.get(URL).status_code]
+
+    assert statuses == [200, 200, 429]
+    assert OpsAuditLog.objects.order_by("-id").first().action == AuditAction.VIEW_STAFF_DENIED
