@@ -34,7 +34,7 @@ class OpsConfigAdmin(admin.ModelAdmin):
 class OpsAuditLogAdmin(admin.ModelAdmin):
     """The audit trail, newest first: filterable and searchable, never added to, changed or deleted here."""
 
-    list_display = ["created_at", "user", "staff", "action", "period", "include", "ip_address"]
+    list_display = ["created_at", "user", "staff", "action", "period", "include", "figure", "staff_filter", "ip_address"]
     list_filter = ["action", ("user", admin.RelatedOnlyFieldListFilter), ("created_at", admin.DateFieldListFilter)]
     search_fields = ["user__username", "ip_address", "period"]
     date_hierarchy = "created_at"

@@ -36,6 +36,10 @@ class AuditAction(models.TextChoices):
     VIEW_METRICS_DENIED = "view_metrics_denied", "Refused metrics"
     VIEW_TIMESERIES = "view_timeseries", "Viewed time series"
     VIEW_TIMESERIES_DENIED = "view_timeseries_denied", "Refused time series"
+    VIEW_RECORDS = "view_records", "Viewed records"
+    VIEW_RECORDS_DENIED = "view_records_denied", "Refused records"
+    VIEW_STAFF = "view_staff", "Viewed staff performance"
+    VIEW_STAFF_DENIED = "view_staff_denied", "Refused staff performance"
 
 
 class ResourceType(models.TextChoices):
@@ -43,6 +47,8 @@ class ResourceType(models.TextChoices):
 
     DASHBOARD_METRICS = "dashboard_metrics", "Dashboard metrics"
     DASHBOARD_TIMESERIES = "dashboard_timeseries", "Dashboard time series"
+    DASHBOARD_RECORDS = "dashboard_records", "Records behind a figure"
+    DASHBOARD_STAFF = "dashboard_staff", "Per-staff performance"
 
 
 class SeriesMetric(models.TextChoices):

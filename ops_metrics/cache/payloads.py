@@ -6,7 +6,7 @@ from ops_metrics.cache.backend import cache_key
 from ops_metrics.cache.generations import store
 from ops_metrics.constants import GROUP_TABLES, SERIES_TABLES, SourceTable
 from ops_metrics.models import OpsConfig
-from ops_metrics.windows.ranges import CustomRange, SeriesQuery
+from ops_metrics.windows.ranges import CustomRange, SeriesQuery, StaffFilter, staff_text
 
 CONFIG_KEY = cache_key("config")
 # A copy tagged with a config generation that has moved on is never served again. The expiry bounds the one case the
@@ -37,25 +37,47 @@ def series_tables(metrics: Collection[str]) -> tuple[str, ...]:
     return tuple(sorted({SourceTable.CONFIG, *(table for metric in metrics for table in SERIES_TABLES[metric])}))
 
 
+def filtered_tables(tables: Collection[str], staff: StaffFilter | None) -> tuple[str, ...]:
+    """`tables`, plus the staff table under a staff filter.
+
+    Deleting a staff member unassigns their work through the foreign keys' ON DELETE SET NULL, an update that sends
+    no signal for the bookings and complaints it moves: the staff table's generation is what makes filtered answers
+    (whose `none` and id sets it changes) stale then.
+    """
+    return tuple(sorted({*tables, SourceTable.STAFF})) if staff is not None else tuple(tables)
+
+
 def span(custom: CustomRange | None) -> str:
     """A custom range in a key ("" for a named period)."""
     return "" if custom is None else f"{custom.start.isoformat()}/{custom.end.isoformat()}"
 
 
-def metrics_key(*, period: str, groups: Sequence[str], custom: CustomRange | None = None) -> str:
-    """Cache key of one payload: the period (or range) and groups; the entry is tagged with what it was computed under."""
+def metrics_key(
+    *, period: str, groups: Sequence[str], custom: CustomRange | None = None, staff: StaffFilter | None = None
+) -> str:
+    """Cache key of one payload: the period (or range), groups and staff; the entry is tagged with what it was read under."""
     window = period if custom is None else f"{period}={span(custom)}"
-    return cache_key("metrics", window, ",".join(groups))
+    return cache_key("metrics", window, ",".join(groups), f"staff={staff_text(staff)}")
 
 
 def query_text(query: SeriesQuery) -> str:
     """A time-series query (range, interval, comparison) in a key."""
-    return f"{query.period}|{span(query.custom)}|{query.interval}|{'compare' if query.compare else 'alone'}"
+    return (
+        f"{query.period}|{span(query.custom)}|{query.interval}|{'compare' if query.compare else 'alone'}"
+        f"|staff={staff_text(query.staff)}"
+    )
 
 
 def timeseries_key(*, query: SeriesQuery, metrics: Sequence[str]) -> str:
     """Cache key of one time series: the query (range, interval, compare) and metrics."""
     return cache_key("timeseries", query_text(query), ",".join(metrics))
+
+
+def staff_key(*, period: str, custom: CustomRange | None, staff: StaffFilter | None, ordering: str, amounts: bool) -> str:
+    """Cache key of one per-staff payload: window, staff filter, ordering, amounts or not."""
+    return cache_key(
+        "staff", f"{period}={span(custom)}", f"staff={staff_text(staff)}", ordering, "amounts" if amounts else "counts"
+    )
 
 
 def payload_etag(key: str, payload: dict) -> str:

@@ -36,6 +36,7 @@ from ops_metrics.rollups.sql import (
 )
 from ops_metrics.windows.figures import ZERO
 from ops_metrics.windows.periods import Window
+from ops_metrics.windows.ranges import StaffFilter
 
 EPOCH = datetime(2000, 1, 1, tzinfo=UTC)
 QUARTER_HOUR, ONE_DAY = timedelta(minutes=15), timedelta(days=1)
@@ -50,6 +51,12 @@ def _floor(moment: datetime, step: timedelta) -> datetime:
 def _ceil(moment: datetime, step: timedelta) -> datetime:
     floor = _floor(moment, step)
     return floor if floor == moment else floor + step
+
+
+def _unfiltered(staff: StaffFilter | None) -> None:
+    """The summaries have no staff dimension yet: engine selection sends filtered computations to scan."""
+    if staff is not None:
+        raise ValueError("The rollup engine cannot filter by staff; select_engine chooses scan for that.")
 
 
 def pieces(window: Window) -> list[tuple[int | str, datetime | None, datetime]]:
@@ -189,8 +196,11 @@ class _Statement:
         return count, summed
 
 
-def booking_totals(*, windows: Mapping[str, Window], amounts: bool, backlog: bool, using: str) -> BookingTotals:
-    """As scan.booking_totals, from the summaries (the open backlog included)."""
+def booking_totals(
+    *, windows: Mapping[str, Window], amounts: bool, backlog: bool, using: str, staff: StaffFilter | None = None
+) -> BookingTotals:
+    """As scan.booking_totals, from the summaries (the open backlog included); unfiltered only."""
+    _unfiltered(staff)
     statement = _Statement()
     selects = {name: statement.window(FACT_OF[BookingRollup], window) for name, window in windows.items()}
     # Every booking has a created_at, so its status counts over all day buckets are the open backlog's too.
@@ -219,8 +229,10 @@ def complaint_totals(
     sla_at: tuple[datetime, datetime] | None,
     backlog: bool,
     using: str,
+    staff: StaffFilter | None = None,
 ) -> ComplaintTotals:
     """As scan.complaint_totals: window tallies from the summaries, the unresolved backlog (SLA states) from scan."""
+    _unfiltered(staff)
     statement = _Statement()
     created_selects = {name: statement.window(FACT_OF[ComplaintCreatedRollup], w) for name, w in created.items()}
     if resolved_in is not None:
@@ -283,8 +295,11 @@ def _chunks(buckets: list[Window]) -> Iterator[list[Window]]:
         yield buckets[first:first + SERIES_CHUNK]
 
 
-def booking_series(*, bounds: Sequence[datetime], amounts: bool, using: str) -> list[dict[str, StatusTally]]:
+def booking_series(
+    *, bounds: Sequence[datetime], amounts: bool, using: str, staff: StaffFilter | None = None
+) -> list[dict[str, StatusTally]]:
     """As scan.booking_series, from the summaries: each chunk of buckets one statement, all in one snapshot."""
+    _unfiltered(staff)
     series = []
     with _one_snapshot(using):
         for chunk in _chunks(_buckets(bounds)):
@@ -300,8 +315,12 @@ def booking_series(*, bounds: Sequence[datetime], amounts: bool, using: str) -> 
     return series
 
 
-def complaint_series(*, bounds: Sequence[datetime], sla_at: tuple[datetime, datetime] | None, using: str) -> ComplaintSeries:
+def complaint_series(
+    *, bounds: Sequence[datetime], sla_at: tuple[datetime, datetime] | None, using: str,
+    staff: StaffFilter | None = None,
+) -> ComplaintSeries:
     """As scan.complaint_series, from the summaries; compliance per bucket as in complaint_totals."""
+    _unfiltered(staff)
     met = str(ResolvedOutcome.MET.value)
     created, resolved, responded, compliant = [], [], [], []
     with _one_snapshot(using):
@@ -322,6 +341,6 @@ def complaint_series(*, bounds: Sequence[datetime], sla_at: tuple[datetime, date
     return ComplaintSeries(created=created, resolved=resolved, responded=responded, compliant=compliant)
 
 
-def staff_workload(*, using: str) -> list[dict]:
+def staff_workload(*, using: str, staff: StaffFilter | None = None) -> list[dict]:
     """As scan.staff_workload (the open backlog per staff member is a "now" figure)."""
-    return scan.staff_workload(using=using)
+    return scan.staff_workload(using=using, staff=staff)

@@ -27,7 +27,20 @@ from complaints.sla_state import SlaState, sla_state
 from ops_metrics.engines.totals import BookingTotals, ComplaintSeries, ComplaintTotals, EventTally, StatusTally
 from ops_metrics.windows.figures import MICROSECOND, ZERO
 from ops_metrics.windows.periods import Window
+from ops_metrics.windows.ranges import StaffFilter
 from staff.models import Staff
+
+BOOKING_STAFF, COMPLAINT_STAFF = "assigned_staff", "assigned_to"
+
+
+def assigned(field: str, staff: StaffFilter | None) -> Q:
+    """Rows whose staff foreign key `field` is in the filter (its ids, or NULL for `none`); Q() when there is none."""
+    if staff is None:
+        return Q()
+    conditions = [Q(**{f"{field}__in": sorted(staff.ids)})] if staff.ids else []
+    if staff.unassigned:
+        conditions.append(Q(**{f"{field}__isnull": True}))
+    return reduce(operator.or_, conditions)
 
 
 def _since(field: str, *windows: Window) -> Q | None:
@@ -112,7 +125,9 @@ def _event_tally(rows: list[dict], duration: str) -> EventTally:
     return EventTally(count=_total(rows, "count") or 0, duration_microseconds=0 if summed is None else summed // MICROSECOND)
 
 
-def booking_totals(*, windows: Mapping[str, Window], amounts: bool, backlog: bool, using: str) -> BookingTotals:
+def booking_totals(
+    *, windows: Mapping[str, Window], amounts: bool, backlog: bool, using: str, staff: StaffFilter | None = None
+) -> BookingTotals:
     """Bookings created in each window per status (amounts summed when asked) and the open backlog, in one query.
 
     The query groups by status and by the Bucket of created_at between the windows' bounds: it returns aggregate
@@ -131,7 +146,8 @@ def booking_totals(*, windows: Mapping[str, Window], amounts: bool, backlog: boo
         reasons.append(Q(status__in=OPEN_STATUSES))
     if not reasons:
         return BookingTotals(created={}, backlog={})
-    rows = _grouped_rows(Booking.objects.using(using), reasons=reasons, by=["status"], keys=keys, aggregates=aggregates)
+    bookings = Booking.objects.using(using).filter(assigned(BOOKING_STAFF, staff))
+    rows = _grouped_rows(bookings, reasons=reasons, by=["status"], keys=keys, aggregates=aggregates)
 
     created = {}
     for name, window in windows.items():
@@ -155,6 +171,7 @@ def complaint_totals(
     sla_at: tuple[datetime, datetime] | None,
     backlog: bool,
     using: str,
+    staff: StaffFilter | None = None,
 ) -> ComplaintTotals:
     """Complaints created per window, resolved and responded in a window, and the unresolved backlog, in one query.
 
@@ -187,7 +204,8 @@ def complaint_totals(
     if not reasons:
         return ComplaintTotals(created={}, resolved=None, responded=None, compliant=None, backlog={})
     rows = _grouped_rows(
-        Complaint.objects.using(using), reasons=reasons, by=["priority", "status"], keys=keys, aggregates=aggregates
+        Complaint.objects.using(using).filter(assigned(COMPLAINT_STAFF, staff)), reasons=reasons,
+        by=["priority", "status"], keys=keys, aggregates=aggregates,
     )
 
     created_counts = {}
@@ -222,7 +240,9 @@ def _in_bounds(field: str, bounds: Sequence[datetime]) -> Q:
     return Q(**{f"{field}__gte": bounds[0], f"{field}__lt": bounds[-1]})
 
 
-def booking_series(*, bounds: Sequence[datetime], amounts: bool, using: str) -> list[dict[str, StatusTally]]:
+def booking_series(
+    *, bounds: Sequence[datetime], amounts: bool, using: str, staff: StaffFilter | None = None
+) -> list[dict[str, StatusTally]]:
     """Bookings created in each bucket [bounds[i], bounds[i+1]) per status (every status), in one query.
 
     `bounds` ascend strictly (at least two); the result has one entry per bucket, len(bounds) − 1 in all. Amounts are
@@ -233,7 +253,8 @@ def booking_series(*, bounds: Sequence[datetime], amounts: bool, using: str) -> 
     if amounts:
         aggregates["amount"] = Sum("total_amount")
     rows = _grouped_rows(
-        Booking.objects.using(using), reasons=[_in_bounds("created_at", bounds)], by=["status"],
+        Booking.objects.using(using).filter(assigned(BOOKING_STAFF, staff)), reasons=[_in_bounds("created_at", bounds)],
+        by=["status"],
         keys={"bucket": Bucket("created_at", bounds)}, aggregates=aggregates,
     )
     series = [{status: StatusTally(count=0, amount=ZERO) for status in BookingStatus.values}
@@ -244,7 +265,8 @@ def booking_series(*, bounds: Sequence[datetime], amounts: bool, using: str) -> 
 
 
 def complaint_series(
-    *, bounds: Sequence[datetime], sla_at: tuple[datetime, datetime] | None, using: str
+    *, bounds: Sequence[datetime], sla_at: tuple[datetime, datetime] | None, using: str,
+    staff: StaffFilter | None = None,
 ) -> ComplaintSeries:
     """Complaints created, resolved and first responded to in each bucket [bounds[i], bounds[i+1]), in one query.
 
@@ -253,7 +275,7 @@ def complaint_series(
     created_at, resolved_at and first_response_at (and the SLA state), so at most about 5 × len(bounds) aggregate
     rows, whatever the data size. Another engine implements the same signature.
     """
-    queryset = Complaint.objects.using(using).order_by()
+    queryset = Complaint.objects.using(using).filter(assigned(COMPLAINT_STAFF, staff)).order_by()
     no_state = Value(None, output_field=IntegerField())
 
     def grouped(field: str, *, state: Expression, duration: bool):
@@ -293,16 +315,20 @@ def complaint_series(
     )
 
 
-def earliest_created(*, bookings: bool, complaints: bool, using: str) -> datetime | None:
+def earliest_created(
+    *, bookings: bool, complaints: bool, using: str, staff: StaffFilter | None = None
+) -> datetime | None:
     """The earliest created_at among the bookings and/or complaints asked for (None when there are none).
 
     One MIN query per table, answered from the created_at index.
     """
     found = []
     if bookings:
-        found.append(Booking.objects.using(using).aggregate(first=Min("created_at"))["first"])
+        rows = Booking.objects.using(using).filter(assigned(BOOKING_STAFF, staff))
+        found.append(rows.aggregate(first=Min("created_at"))["first"])
     if complaints:
-        found.append(Complaint.objects.using(using).aggregate(first=Min("created_at"))["first"])
+        rows = Complaint.objects.using(using).filter(assigned(COMPLAINT_STAFF, staff))
+        found.append(rows.aggregate(first=Min("created_at"))["first"])
     return min((moment for moment in found if moment is not None), default=None)
 
 
@@ -331,9 +357,14 @@ _WORKLOAD_ROWS = (
 )
 
 
-def staff_workload(*, using: str) -> list[dict]:
-    """Open bookings and unresolved complaints per active staff member (zero rows too), heaviest first, then by name."""
+def staff_workload(*, using: str, staff: StaffFilter | None = None) -> list[dict]:
+    """Open bookings and unresolved complaints per active staff member (zero rows too), heaviest first, then by name.
+
+    With a staff filter, only the staff members it names (`none` names nobody).
+    """
     rows = _WORKLOAD_ROWS.using(using)
+    if staff is not None:
+        rows = rows.filter(pk__in=sorted(staff.ids))
     workload = [
         {"staff_id": pk, "name": name, "bookings": bookings, "complaints": complaints, "total": bookings + complaints}
         for pk, name, bookings, complaints in rows

@@ -20,6 +20,10 @@ class OpsAuditLog(models.Model):
     )
     period = models.CharField(max_length=16, blank=True)
     include = models.JSONField(default=list, blank=True, help_text="The metric groups asked for.")
+    figure = models.CharField(max_length=64, blank=True, help_text="The figure whose records were asked for.")
+    staff_filter = models.CharField(
+        max_length=200, blank=True, help_text="The `staff` filter asked for (ids, `none`); blank when unfiltered."
+    )
     ip_address = models.GenericIPAddressField(null=True, blank=True)
     created_at = models.DateTimeField(default=timezone.now, db_index=True)
 

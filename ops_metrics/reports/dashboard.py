@@ -15,7 +15,7 @@ from ops_metrics.engines.totals import BookingTotals, ComplaintTotals
 from ops_metrics.models import OpsConfig
 from ops_metrics.windows.figures import ZERO, growth_rate, mean_hours, money, percentage
 from ops_metrics.windows.periods import Window, Windows, windows_for
-from ops_metrics.windows.ranges import CustomRange
+from ops_metrics.windows.ranges import CustomRange, StaffFilter
 
 FIXED_WINDOWS = ("today", "week", "month")
 BOOKING_GROUPS = frozenset({MetricGroup.BOOKINGS, MetricGroup.REVENUE, MetricGroup.REALTIME})
@@ -124,11 +124,13 @@ def _booking_windows(windows: Windows) -> dict[str, Window]:
 
 
 def dashboard_metrics(
-    *, period: str, groups: Collection[str], config: OpsConfig, now: datetime, custom: CustomRange | None = None
+    *, period: str, groups: Collection[str], config: OpsConfig, now: datetime, custom: CustomRange | None = None,
+    staff: StaffFilter | None = None,
 ) -> dict:
     """The docs/api.md, response payload (Python values: Decimal, aware datetimes) for exactly `groups`; `redacted` left empty.
 
-    `period` "custom" reads the window from `custom` (docs/api.md, custom ranges). ValueError for an unknown period or group,
+    `period` "custom" reads the window from `custom` (docs/api.md, custom ranges); `staff` restricts every figure to
+    work assigned to those staff members (docs/records-notes.md). ValueError for an unknown period or group,
     InvalidQuery for a custom range that starts after now; permissions are the caller's business.
     """
     unknown = [group for group in groups if group not in ALL_GROUPS]
@@ -139,7 +141,7 @@ def dashboard_metrics(
     windows = windows_for(period=period, custom=custom, now=now, tz=tz)
     requested = frozenset(groups)
     using = app_settings.metrics_database()
-    engine = select_engine(using=using)
+    engine = select_engine(using=using, staff=staff)
     started = time.perf_counter()
 
     figures: dict[str, dict] = {}
@@ -149,6 +151,7 @@ def dashboard_metrics(
             amounts=MetricGroup.REVENUE in requested,
             backlog=MetricGroup.REALTIME in requested,
             using=using,
+            staff=staff,
         )
         if MetricGroup.BOOKINGS in requested:
             figures[MetricGroup.BOOKINGS] = bookings_group(bookings)
@@ -163,6 +166,7 @@ def dashboard_metrics(
             sla_at=(windows.now, windows.now + timedelta(minutes=config.sla_at_risk_buffer_minutes)) if with_sla else None,
             backlog=bool(requested & {MetricGroup.SLA, MetricGroup.REALTIME}),
             using=using,
+            staff=staff,
         )
         if MetricGroup.COMPLAINTS in requested:
             figures[MetricGroup.COMPLAINTS] = complaints_group(complaints)
@@ -170,7 +174,7 @@ def dashboard_metrics(
             figures[MetricGroup.SLA] = sla_group(complaints)
     if MetricGroup.REALTIME in requested:
         figures[MetricGroup.REALTIME] = realtime_group(
-            bookings=bookings, complaints=complaints, workload=engine.staff_workload(using=using)
+            bookings=bookings, complaints=complaints, workload=engine.staff_workload(using=using, staff=staff)
         )
 
     observe_computation(kind="metrics", period=period, engine=engine, seconds=time.perf_counter() - started)

@@ -14,7 +14,7 @@ from ops_metrics.models import OpsConfig
 from ops_metrics.windows.buckets import TooManyBuckets, bucket_bounds
 from ops_metrics.windows.figures import ZERO, mean_hours, money, percentage
 from ops_metrics.windows.periods import Window, local_midnight, windows_for
-from ops_metrics.windows.ranges import InvalidQuery, SeriesQuery
+from ops_metrics.windows.ranges import InvalidQuery, SeriesQuery, StaffFilter
 
 BOOKING_SERIES = frozenset({SeriesMetric.BOOKINGS_CREATED, SeriesMetric.REVENUE})
 COMPLAINT_SERIES = frozenset(ALL_SERIES) - BOOKING_SERIES
@@ -30,10 +30,13 @@ def _bounds(window: Window, interval: str, tz: ZoneInfo, *, limit: int = MAX_BUC
         ) from exc
 
 
-def _all_time_start(*, requested: frozenset[str], month_start: datetime, tz: ZoneInfo, using: str) -> datetime:
+def _all_time_start(
+    *, requested: frozenset[str], month_start: datetime, tz: ZoneInfo, using: str, staff: StaffFilter | None
+) -> datetime:
     """`all` starts at the 1st of the month of the earliest record the series read (this month when there is none)."""
     earliest = scan.earliest_created(
-        bookings=bool(requested & BOOKING_SERIES), complaints=bool(requested & COMPLAINT_SERIES), using=using
+        bookings=bool(requested & BOOKING_SERIES), complaints=bool(requested & COMPLAINT_SERIES), using=using,
+        staff=staff,
     )
     if earliest is None:
         return month_start
@@ -81,12 +84,14 @@ def timeseries(*, query: SeriesQuery, metrics: Collection[str], config: OpsConfi
     requested = frozenset(metrics)
     tz = config.tzinfo
     using = app_settings.metrics_database()
-    engine = select_engine(using=using)
+    engine = select_engine(using=using, staff=query.staff)
     started = time.perf_counter()
     windows = windows_for(period=query.period, custom=query.custom, now=now, tz=tz)
     window = windows.period
     if window.start is None:
-        start = _all_time_start(requested=requested, month_start=windows.month.start, tz=tz, using=using)
+        start = _all_time_start(
+            requested=requested, month_start=windows.month.start, tz=tz, using=using, staff=query.staff
+        )
         window = Window(start, window.end)
     current = _bounds(window, query.interval, tz)
     # A DST change can give the previous window one bucket more than the current one.
@@ -96,13 +101,15 @@ def timeseries(*, query: SeriesQuery, metrics: Collection[str], config: OpsConfi
 
     values: dict[str, list] = {}
     if requested & BOOKING_SERIES:
-        tallies = engine.booking_series(bounds=bounds, amounts=SeriesMetric.REVENUE in requested, using=using)
+        tallies = engine.booking_series(
+            bounds=bounds, amounts=SeriesMetric.REVENUE in requested, using=using, staff=query.staff
+        )
         for metric in requested & BOOKING_SERIES:
             values[metric] = _booking_values(metric, tallies)
     if requested & COMPLAINT_SERIES:
         with_sla = SeriesMetric.SLA_COMPLIANCE_RATE in requested
         sla_at = (windows.now, windows.now + timedelta(minutes=config.sla_at_risk_buffer_minutes)) if with_sla else None
-        series = engine.complaint_series(bounds=bounds, sla_at=sla_at, using=using)
+        series = engine.complaint_series(bounds=bounds, sla_at=sla_at, using=using, staff=query.staff)
         for metric in requested & COMPLAINT_SERIES:
             values[metric] = _complaint_values(metric, series)
 

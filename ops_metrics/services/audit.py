@@ -13,7 +13,7 @@ from staff.models import Staff
 
 def record_audit(
     *, user: AbstractBaseUser, action: str, period: str, include: Sequence[str], ip_address: str | None,
-    resource_type: str = ResourceType.DASHBOARD_METRICS,
+    resource_type: str = ResourceType.DASHBOARD_METRICS, figure: str = "", staff_filter: str = "",
 ) -> OpsAuditLog:
     """Append one audit row for a request by `user` (their Staff record attached when there is one).
 
@@ -28,6 +28,8 @@ def record_audit(
             resource_type=resource_type,
             period=period,
             include=list(include),
+            figure=figure,
+            staff_filter=staff_filter,
             ip_address=ip_address,
         )
     except DatabaseError:

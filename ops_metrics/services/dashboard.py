@@ -17,6 +17,7 @@ from ops_metrics.cache.backend import CacheUnavailable
 from ops_metrics.cache.payloads import (
     CONFIG_KEY,
     config_under,
+    filtered_tables,
     metrics_key,
     payload_etag,
     redacted_etag,
@@ -40,7 +41,7 @@ from ops_metrics.reports.encoding import render_payload
 from ops_metrics.reports.timeseries import timeseries
 from ops_metrics.services.access import ops_permissions
 from ops_metrics.services.audit import record_audit
-from ops_metrics.windows.ranges import CustomRange, InvalidQuery, SeriesQuery
+from ops_metrics.windows.ranges import CustomRange, InvalidQuery, SeriesQuery, StaffFilter, staff_text
 
 logger = logging.getLogger("ops_metrics.cache")
 
@@ -71,7 +72,7 @@ def canonical_groups(groups: Sequence[str]) -> tuple[str, ...]:
     return tuple(sorted(set(groups), key=ALL_GROUPS.index))
 
 
-def _cached_payload(
+def cached_payload(
     *, tables: Collection[str], key: str, build: Callable[[OpsConfig], dict], now: datetime, kind: str
 ) -> CachedMetrics:
     """A rendered payload `build(config)` cached under `key`, tagged with the generations and local date it was read under.
@@ -140,18 +141,22 @@ def _servable_stale(entry: cache.Entry | None, *, config: OpsConfig, local_date:
 
 
 def cached_dashboard_metrics(
-    *, period: str, groups: Sequence[str], now: datetime | None = None, custom: CustomRange | None = None
+    *, period: str, groups: Sequence[str], now: datetime | None = None, custom: CustomRange | None = None,
+    staff: StaffFilter | None = None,
 ) -> CachedMetrics:
     """The rendered payload for exactly these groups, from the cache or computed once for concurrent misses.
 
-    `period` "custom" takes its window from `custom`; InvalidQuery when that range starts after now.
+    `period` "custom" takes its window from `custom`; InvalidQuery when that range starts after now. `staff` filters
+    every figure (and is part of the key).
     """
     now = now or timezone.now()
     groups = canonical_groups(groups)
-    return _cached_payload(
-        tables=source_tables(groups),
-        key=metrics_key(period=period, groups=groups, custom=custom),
-        build=lambda config: dashboard_metrics(period=period, groups=groups, config=config, now=now, custom=custom),
+    return cached_payload(
+        tables=filtered_tables(source_tables(groups), staff),
+        key=metrics_key(period=period, groups=groups, custom=custom, staff=staff),
+        build=lambda config: dashboard_metrics(
+            period=period, groups=groups, config=config, now=now, custom=custom, staff=staff
+        ),
         now=now, kind="metrics",
     )
 
@@ -163,8 +168,8 @@ def cached_timeseries(*, query: SeriesQuery, metrics: Sequence[str], now: dateti
     """
     now = now or timezone.now()
     metrics = tuple(sorted(set(metrics), key=ALL_SERIES.index))
-    return _cached_payload(
-        tables=series_tables(metrics),
+    return cached_payload(
+        tables=filtered_tables(series_tables(metrics), query.staff),
         key=timeseries_key(query=query, metrics=metrics),
         build=lambda config: timeseries(query=query, metrics=metrics, config=config, now=now),
         now=now, kind="timeseries",
@@ -173,27 +178,29 @@ def cached_timeseries(*, query: SeriesQuery, metrics: Sequence[str], now: dateti
 
 def metrics_for_user(
     *, user: AbstractBaseUser, period: str, groups: Sequence[str], ip_address: str | None,
-    custom: CustomRange | None = None,
+    custom: CustomRange | None = None, staff: StaffFilter | None = None,
 ) -> CachedMetrics:
     """The metrics `user` may see (admin-only groups withheld and listed in `redacted`), audited.
 
     Withheld groups are never asked of the cache, so a cached payload cannot carry them to this user. A custom range
     that cannot be served raises InvalidQuery after writing a view_metrics_denied row.
     """
-    audit = {"user": user, "period": period, "include": groups, "ip_address": ip_address}
+    audit = {"user": user, "period": period, "include": groups, "ip_address": ip_address,
+             "staff_filter": staff_text(staff)}
     is_admin = PERM_ADMIN in ops_permissions(user=user)
     allowed = tuple(group for group in groups if is_admin or group not in ADMIN_ONLY_GROUPS)
     redacted = [group for group in groups if group not in allowed]
     try:
-        cached = cached_dashboard_metrics(period=period, groups=allowed, custom=custom)
+        cached = cached_dashboard_metrics(period=period, groups=allowed, custom=custom, staff=staff)
     except InvalidQuery:
         record_audit(action=AuditAction.VIEW_METRICS_DENIED, **audit)
         raise
     record_audit(action=AuditAction.VIEW_METRICS, **audit)
-    return _with_redacted(cached, redacted)
+    return with_redacted(cached, redacted)
 
 
-def _with_redacted(cached: CachedMetrics, redacted: list[str]) -> CachedMetrics:
+def with_redacted(cached: CachedMetrics, redacted: list[str]) -> CachedMetrics:
+    """`cached` with `redacted` listed and its validator changed accordingly."""
     return dataclasses.replace(
         cached, payload={**cached.payload, "redacted": redacted}, etag=redacted_etag(cached.etag, redacted)
     )
@@ -210,11 +217,11 @@ def timeseries_for_user(*, user: AbstractBaseUser, query: SeriesQuery, ip_addres
     allowed = tuple(metric for metric in asked if is_admin or metric not in ADMIN_ONLY_SERIES)
     redacted = [metric for metric in asked if metric not in allowed]
     audit = {"user": user, "period": query.period, "include": asked, "ip_address": ip_address,
-             "resource_type": ResourceType.DASHBOARD_TIMESERIES}
+             "resource_type": ResourceType.DASHBOARD_TIMESERIES, "staff_filter": staff_text(query.staff)}
     try:
         cached = cached_timeseries(query=query, metrics=allowed)
     except InvalidQuery:
         record_audit(action=AuditAction.VIEW_TIMESERIES_DENIED, **audit)
         raise
     record_audit(action=AuditAction.VIEW_TIMESERIES, **audit)
-    return _with_redacted(cached, redacted)
+    return with_redacted(cached, redacted)

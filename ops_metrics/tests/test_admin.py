@@ -134,7 +134,8 @@ def test_audit_log_is_read_only_in_admin(superuser, superuser_client, audit_entr
     assert model_admin.has_change_permission(request, entry) is False
     assert model_admin.has_delete_permission(request, entry) is False
     assert set(model_admin.get_readonly_fields(request, entry)) == {
-        "id", "user", "staff", "action", "resource_type", "period", "include", "ip_address", "created_at",
+        "id", "user", "staff", "action", "resource_type", "period", "include", "figure", "staff_filter", "ip_address",
+        "created_at",
     }
     assert superuser_client.get(reverse("admin:ops_opsauditlog_change", args=[entry.pk])).status_code == 200
     assert superuser_client.post(

@@ -12,7 +12,10 @@ from ops_metrics.constants import (
     Interval,
     Period,
 )
-from ops_metrics.windows.ranges import CustomRange, InvalidQuery, SeriesQuery
+from ops_metrics.reports.records import DEFAULT_PAGE_SIZE, FIGURE_NAMES, MAX_PAGE_SIZE, RecordsQuery
+from ops_metrics.reports.staff import DEFAULT_ORDERING, ORDERINGS
+from ops_metrics.windows.ranges import STAFF_NONE, CustomRange, InvalidQuery, SeriesQuery, StaffFilter
+from staff.models import Staff
 
 MAX_VALUE_LENGTH = 200
 
@@ -116,6 +119,43 @@ def parse_range(*, period: list[str], start: list[str], end: list[str]) -> Custo
     return CustomRange(start=first, end=last)
 
 
+STAFF_FORMATS = ["comma-separated staff ids", STAFF_NONE]
+_STAFF_ID = re.compile(r"^[0-9]{1,18}$")
+
+
+def _staff(value: str) -> StaffFilter:
+    ids, unassigned = set(), False
+    for piece in (piece.strip() for piece in value.split(",")):
+        if piece == STAFF_NONE:
+            unassigned = True
+        elif _STAFF_ID.match(piece) and int(piece) > 0:
+            ids.add(int(piece))
+        else:
+            raise InvalidQuery(
+                "staff", f"`staff` must list staff ids and/or `{STAFF_NONE}`, comma-separated; got {piece!r}.",
+                STAFF_FORMATS,
+            )
+    return StaffFilter(ids=frozenset(ids), unassigned=unassigned)
+
+
+def parse_staff(*, staff: list[str]) -> StaffFilter | None:
+    """The staff filter (None when absent or empty); InvalidQuery naming `staff` if malformed or an id is no staff member.
+
+    Inactive staff members count: their past work is still theirs. The check costs one indexed query.
+    """
+    _check_raw("staff", staff, STAFF_FORMATS)
+    given = [value for value in staff if value.strip()]
+    if not given:
+        return None
+    chosen = _single("staff", [_staff(value) for value in given], STAFF_FORMATS)
+    unknown = chosen.ids - set(Staff.objects.filter(pk__in=chosen.ids).values_list("pk", flat=True))
+    if unknown:
+        raise InvalidQuery(
+            "staff", f"No staff member has id {', '.join(map(str, sorted(unknown)))}.", STAFF_FORMATS,
+        )
+    return chosen
+
+
 def _custom_interval(custom: CustomRange) -> str:
     """The default interval of a custom range, by its length as given."""
     length = custom.end - custom.start
@@ -153,7 +193,8 @@ def _choice(param: str, value: str, valid: list[str]) -> str:
 
 
 def parse_series_query(
-    *, metrics: list[str], period: list[str], start: list[str], end: list[str], interval: list[str], compare: list[str]
+    *, metrics: list[str], period: list[str], start: list[str], end: list[str], interval: list[str], compare: list[str],
+    staff: list[str] = (),
 ) -> SeriesQuery:
     """The time-series query (docs/api.md) from the raw, possibly repeated, parameter values; InvalidQuery if bad."""
     series, periods, intervals = list(ALL_SERIES), list(Period.values), list(Interval.values)
@@ -161,6 +202,7 @@ def parse_series_query(
                                  ("interval", interval, intervals), ("compare", compare, BOOLEANS)):
         _check_raw(param, values, valid)
     custom = parse_range(period=period, start=start, end=end)
+    chosen_staff = parse_staff(staff=list(staff))
     chosen_metrics = _single("metrics", [_metrics(v, series) for v in metrics], series) if metrics else None
     if custom is not None:
         chosen_period = CUSTOM_PERIOD
@@ -178,5 +220,65 @@ def parse_series_query(
         raise InvalidQuery("compare", "`compare` needs a bounded period: `all` has no previous window.", ["false"])
     return SeriesQuery(
         period=chosen_period, custom=custom, metrics=chosen_metrics, interval=chosen_interval,
-        compare=chosen_compare == "true",
+        compare=chosen_compare == "true", staff=chosen_staff,
     )
+
+
+PAGE_SIZES = [f"an integer from 1 to {MAX_PAGE_SIZE} (default {DEFAULT_PAGE_SIZE})"]
+CURSORS = ["the `next` or `previous` cursor of an earlier page of the same query"]
+MAX_CURSOR_LENGTH = 1000
+
+
+def _window(*, period: list[str], start: list[str], end: list[str]) -> tuple[str, CustomRange | None]:
+    """(period or "custom", the custom range) of an endpoint with one window."""
+    periods = list(Period.values)
+    _check_raw("period", period, periods)
+    custom = parse_range(period=period, start=start, end=end)
+    if custom is not None:
+        return CUSTOM_PERIOD, custom
+    return (_single("period", [_period(v, periods) for v in period], periods) if period else DEFAULT_PERIOD.value), None
+
+
+def _page_size(value: str) -> int:
+    text = value.strip()
+    if not text.isdigit() or not 1 <= int(text) <= MAX_PAGE_SIZE:
+        raise InvalidQuery("page_size", f"`page_size` must be an integer from 1 to {MAX_PAGE_SIZE}.", PAGE_SIZES)
+    return int(text)
+
+
+def parse_records_query(
+    *, figure: list[str], period: list[str], start: list[str], end: list[str], staff: list[str],
+    page_size: list[str], cursor: list[str],
+) -> RecordsQuery:
+    """The records query (docs/records-notes.md) from the raw, possibly repeated, values; InvalidQuery if bad.
+
+    The cursor is checked (signature, same query) when the page is read.
+    """
+    _check_raw("figure", figure, FIGURE_NAMES)
+    _check_raw("page_size", page_size, PAGE_SIZES)
+    if any(len(value) > MAX_CURSOR_LENGTH or "\x00" in value for value in cursor):
+        raise InvalidQuery("cursor", "`cursor` is not a cursor of this query.", CURSORS)
+    if not figure:
+        raise InvalidQuery("figure", f"`figure` is required: one of {', '.join(FIGURE_NAMES)}.", FIGURE_NAMES)
+    chosen = _single("figure", [_choice("figure", v, FIGURE_NAMES) for v in figure], FIGURE_NAMES)
+    chosen_period, custom = _window(period=period, start=start, end=end)
+    given_sizes = [v for v in page_size if v.strip()]
+    size = _single("page_size", [_page_size(v) for v in given_sizes], PAGE_SIZES) if given_sizes else DEFAULT_PAGE_SIZE
+    given_cursors = [v for v in cursor if v.strip()]
+    chosen_cursor = _single("cursor", [v.strip() for v in given_cursors], CURSORS) if given_cursors else None
+    return RecordsQuery(
+        figure=chosen, period=chosen_period, custom=custom, staff=parse_staff(staff=staff), page_size=size,
+        cursor=chosen_cursor,
+    )
+
+
+def parse_staff_query(
+    *, period: list[str], start: list[str], end: list[str], staff: list[str], ordering: list[str]
+) -> dict:
+    """The per-staff query (period or "custom", custom range, staff filter, ordering); InvalidQuery if bad."""
+    _check_raw("ordering", ordering, ORDERINGS)
+    chosen_period, custom = _window(period=period, start=start, end=end)
+    given = [value for value in ordering if value.strip()]
+    chosen = _single("ordering", [_choice("ordering", v, ORDERINGS) for v in given], ORDERINGS) if given \
+        else DEFAULT_ORDERING
+    return {"period": chosen_period, "custom": custom, "staff": parse_staff(staff=staff), "ordering": chosen}

@@ -1,7 +1,7 @@
 """CSV renderers of the dashboard payloads (`Accept: text/csv` or `?format=csv`), and lenient `format` negotiation."""
 import csv
 import io
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 
 from rest_framework.negotiation import DefaultContentNegotiation
 from rest_framework.renderers import BaseRenderer
@@ -28,21 +28,42 @@ def _flatten(value: object, prefix: str = "") -> Iterator[tuple[str, object]]:
         yield prefix, value
 
 
-def _cell(value: object) -> object:
-    """Blank for null, lower-case booleans as in JSON, anything else as is."""
+# A spreadsheet reads a cell beginning with one of these as a formula (CSV injection, OWASP).
+FORMULA_TRIGGERS = ("=", "+", "-", "@", "\t", "\r")
+
+
+def csv_cell(value: object) -> object:
+    """A value as every CSV of the app writes it: blank for null, JSON booleans, text that a spreadsheet would run
+    as a formula neutralised with a leading single quote; numbers as they are (a negative number is no formula)."""
     if value is None:
         return ""
     if isinstance(value, bool):
         return "true" if value else "false"
+    if isinstance(value, str) and value.startswith(FORMULA_TRIGGERS):
+        return "'" + value
     return value
 
 
 def _csv(header: list[str], rows: list[list[object]]) -> bytes:
     out = io.StringIO()
     writer = csv.writer(out, lineterminator="\r\n")
-    writer.writerow(header)
-    writer.writerows([_cell(value) for value in row] for row in rows)
+    writer.writerow([csv_cell(column) for column in header])
+    writer.writerows([csv_cell(value) for value in row] for row in rows)
     return out.getvalue().encode()
+
+
+def csv_stream(header: list[str], rows: Iterable[list[object]], *, rows_per_chunk: int = 500) -> Iterator[bytes]:
+    """The CSV of `rows` as encoded chunks of `rows_per_chunk` rows, produced as the iterable is consumed."""
+    out = io.StringIO()
+    writer = csv.writer(out, lineterminator="\r\n")
+    writer.writerow([csv_cell(column) for column in header])
+    for number, row in enumerate(rows, 1):
+        writer.writerow([csv_cell(value) for value in row])
+        if number % rows_per_chunk == 0:
+            yield out.getvalue().encode()
+            out.seek(0)
+            out.truncate()
+    yield out.getvalue().encode()
 
 
 def _filename(kind: str, data: dict) -> str:
@@ -78,6 +99,27 @@ class _PayloadCSVRenderer(BaseRenderer):
 
 class MetricsCSVRenderer(_PayloadCSVRenderer):
     """The metrics payload as one row with a `group.field` column per figure (nested maps flattened)."""
+
+
+class RecordsCSVRenderer(_PayloadCSVRenderer):
+    """Negotiates CSV for the records endpoint; 200 bodies are streamed by the view, so this renders error bodies."""
+
+    kind = "records"
+
+
+class StaffCSVRenderer(_PayloadCSVRenderer):
+    """Per-staff performance as one row per staff member (staff as id and name columns)."""
+
+    kind = "staff"
+
+    def table(self, data: dict) -> tuple[list[str], list[list[object]]]:
+        rows = data["rows"]
+        columns = [key for key in (rows[0] if rows else {}) if key != "staff"]
+        header = ["staff_id", "staff_name", *columns]
+        return header, [
+            [(row["staff"] or {}).get("id"), (row["staff"] or {}).get("name"), *(row[key] for key in columns)]
+            for row in rows
+        ]
 
 
 class TimeseriesCSVRenderer(_PayloadCSVRenderer):

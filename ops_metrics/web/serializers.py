@@ -2,9 +2,10 @@
 from collections.abc import Callable
 
 from django.utils import timezone
+from drf_spectacular.utils import PolymorphicProxySerializer
 from rest_framework import serializers
 
-from bookings.models import BookingStatus
+from bookings.models import BookingStatus, PaymentStatus
 from complaints.models import ComplaintPriority, ComplaintStatus
 from ops_metrics.constants import (
     ADMIN_ONLY_GROUPS,
@@ -18,13 +19,21 @@ from ops_metrics.constants import (
     ReportedPeriod,
     SeriesMetric,
 )
+from ops_metrics.reports.records import FIGURE_NAMES, SLA_STATES
+from ops_metrics.reports.staff import ORDERINGS
 from ops_metrics.web.params import (
     BOOLEANS,
+    CURSORS,
+    PAGE_SIZES,
     RANGE_FORMATS,
+    STAFF_FORMATS,
     InvalidQuery,
     parse_metrics_query,
     parse_range,
+    parse_records_query,
     parse_series_query,
+    parse_staff,
+    parse_staff_query,
 )
 
 # Sums of 12-digit booking amounts can outgrow 12 digits; quantizing must never fail on output.
@@ -32,7 +41,7 @@ MONEY = {"max_digits": 20, "decimal_places": 2, "coerce_to_string": True}
 
 
 class MetricsQuerySerializer(serializers.Serializer):
-    """Validates the raw `period`, `start`/`end` and `include` query parameters (rules live in `ops_metrics.web.params`)."""
+    """Validates the raw `period`, `start`/`end`, `include` and `staff` query parameters (rules: `ops_metrics.web.params`)."""
 
     def to_internal_value(self, data) -> dict:
         try:
@@ -40,9 +49,10 @@ class MetricsQuerySerializer(serializers.Serializer):
             period, groups = parse_metrics_query(
                 period=[] if custom else data.getlist("period"), include=data.getlist("include")
             )
+            staff = parse_staff(staff=data.getlist("staff"))
         except InvalidQuery as exc:
             raise serializers.ValidationError({exc.param: [exc.message]}) from exc
-        return {"period": CUSTOM_PERIOD if custom else period, "custom": custom, "groups": groups}
+        return {"period": CUSTOM_PERIOD if custom else period, "custom": custom, "groups": groups, "staff": staff}
 
 
 class OffsetDateTimeField(serializers.DateTimeField):
@@ -243,6 +253,7 @@ class QueryErrors(serializers.Serializer):
     include = serializers.ListField(child=serializers.CharField(), required=False, help_text="Errors in `include`.")
     start = serializers.ListField(child=serializers.CharField(), required=False, help_text="Errors in `start`.")
     end = serializers.ListField(child=serializers.CharField(), required=False, help_text="Errors in `end`.")
+    staff = serializers.ListField(child=serializers.CharField(), required=False, help_text="Errors in `staff`.")
 
 
 class ValidQueryValues(serializers.Serializer):
@@ -255,10 +266,12 @@ class ValidQueryValues(serializers.Serializer):
     )
     start = serializers.ListField(child=serializers.CharField(), help_text="Accepted formats of `start`.")
     end = serializers.ListField(child=serializers.CharField(), help_text="Accepted formats of `end`.")
+    staff = serializers.ListField(child=serializers.CharField(), help_text="Accepted forms of `staff`.")
 
 
 VALID_QUERY_VALUES = {
     "period": Period.values, "include": list(ALL_GROUPS), "start": RANGE_FORMATS, "end": RANGE_FORMATS,
+    "staff": STAFF_FORMATS,
 }
 
 
@@ -287,7 +300,7 @@ class TimeseriesQuerySerializer(serializers.Serializer):
         return {"query": query}
 
 
-SERIES_PARAMS = ("metrics", "period", "start", "end", "interval", "compare")
+SERIES_PARAMS = ("metrics", "period", "start", "end", "interval", "compare", "staff")
 
 
 def _series(child: Callable[[], serializers.Field], doc: str) -> serializers.ListField:
@@ -359,6 +372,7 @@ class TimeseriesQueryErrors(serializers.Serializer):
     end = _messages("end")
     interval = _messages("interval")
     compare = _messages("compare")
+    staff = _messages("staff")
 
 
 class ValidTimeseriesValues(serializers.Serializer):
@@ -375,11 +389,12 @@ class ValidTimeseriesValues(serializers.Serializer):
         child=serializers.ChoiceField(choices=Interval.choices), help_text="Valid intervals."
     )
     compare = serializers.ListField(child=serializers.CharField(), help_text="Valid values of `compare`.")
+    staff = serializers.ListField(child=serializers.CharField(), help_text="Accepted forms of `staff`.")
 
 
 VALID_TIMESERIES_VALUES = {
     "metrics": list(ALL_SERIES), "period": Period.values, "start": RANGE_FORMATS, "end": RANGE_FORMATS,
-    "interval": Interval.values, "compare": BOOLEANS,
+    "interval": Interval.values, "compare": BOOLEANS, "staff": STAFF_FORMATS,
 }
 
 
@@ -389,3 +404,195 @@ class TimeseriesQueryErrorResponse(serializers.Serializer):
     detail = serializers.CharField(help_text="Summary of the error.")
     errors = TimeseriesQueryErrors(help_text="Messages per query parameter.")
     valid = ValidTimeseriesValues(help_text="Accepted values per query parameter.")
+
+
+RECORDS_PARAMS = ("figure", "period", "start", "end", "staff", "page_size", "cursor")
+
+
+class RecordsQuerySerializer(serializers.Serializer):
+    """Validates the raw records query parameters (rules live in `ops_metrics.web.params`)."""
+
+    def to_internal_value(self, data) -> dict:
+        try:
+            query = parse_records_query(**{param: data.getlist(param) for param in RECORDS_PARAMS})
+        except InvalidQuery as exc:
+            raise serializers.ValidationError({exc.param: [exc.message]}) from exc
+        return {"query": query}
+
+
+class StaffRef(serializers.Serializer):
+    """A staff member."""
+
+    id = serializers.IntegerField(help_text="Primary key of the staff member.")
+    name = serializers.CharField(help_text="Name of the staff member.")
+
+
+class BookingRecord(serializers.Serializer):
+    """A booking behind a figure."""
+
+    id = serializers.IntegerField(help_text="Primary key of the booking.")
+    reference = serializers.CharField(help_text="The booking's unique reference.")
+    customer_name = serializers.CharField(help_text="The customer's name.")
+    status = serializers.ChoiceField(choices=BookingStatus.choices, help_text="Booking status.")
+    payment_status = serializers.ChoiceField(choices=PaymentStatus.choices, help_text="Payment status.")
+    assigned_staff = StaffRef(allow_null=True, help_text="The assigned staff member, or null.")
+    scheduled_for = OffsetDateTimeField(allow_null=True, help_text="When the service is scheduled, if known.")
+    created_at = OffsetDateTimeField(help_text="When the booking was made.")
+    total_amount = serializers.DecimalField(**MONEY, required=False, help_text="Amount (ops.admin only).")
+
+
+class ComplaintRecord(serializers.Serializer):
+    """A complaint behind a figure, with where it stands against its SLA targets now."""
+
+    id = serializers.IntegerField(help_text="Primary key of the complaint.")
+    subject = serializers.CharField(help_text="The complaint's subject.")
+    priority = serializers.ChoiceField(choices=ComplaintPriority.choices, help_text="Priority.")
+    status = serializers.ChoiceField(choices=ComplaintStatus.choices, help_text="Status.")
+    assigned_to = StaffRef(allow_null=True, help_text="The assigned staff member, or null.")
+    booking_reference = serializers.CharField(allow_null=True, help_text="Reference of the booking, if any.")
+    created_at = OffsetDateTimeField(help_text="When the complaint was made.")
+    response_due_at = OffsetDateTimeField(allow_null=True, help_text="First response due; null: not tracked.")
+    resolution_due_at = OffsetDateTimeField(allow_null=True, help_text="Resolution due; null: not tracked.")
+    first_response_at = OffsetDateTimeField(allow_null=True, help_text="First response, if any.")
+    resolved_at = OffsetDateTimeField(allow_null=True, help_text="Resolution, if any.")
+    sla_state = serializers.ChoiceField(
+        choices=[(state, state) for state in SLA_STATES],
+        help_text="untracked (no due time), ok, at_risk or breached, by the SLA rules at `generated_at`.",
+    )
+
+
+class RecordsResponse(serializers.Serializer):
+    """A page of the records behind a figure, newest first."""
+
+    figure = serializers.ChoiceField(choices=[(name, name) for name in FIGURE_NAMES], help_text="The figure.")
+    window = WindowSerializer(help_text="The window the rows were created (or resolved) in; for figures of now, "
+                              "start is null and end is now.")
+    generated_at = OffsetDateTimeField(help_text="The instant the figure is taken at (pinned by the cursor).")
+    count = serializers.IntegerField(min_value=0, help_text="How many rows in all: the figure of /metrics.")
+    amount = serializers.DecimalField(**MONEY, required=False, help_text="Revenue figures: their amount.")
+    results = PolymorphicProxySerializer(
+        component_name="Record", serializers=[BookingRecord, ComplaintRecord], resource_type_field_name=None,
+        many=True, help_text="The page's rows, newest first: bookings or complaints, as the figure counts.",
+    )
+    next = serializers.CharField(allow_null=True, help_text="Cursor of the next (older) page, or null.")
+    previous = serializers.CharField(allow_null=True, help_text="Cursor of the previous (newer) page, or null.")
+
+
+class RecordsQueryErrors(serializers.Serializer):
+    """What is wrong, per query parameter."""
+
+    figure = _messages("figure")
+    period = _messages("period")
+    start = _messages("start")
+    end = _messages("end")
+    staff = _messages("staff")
+    page_size = _messages("page_size")
+    cursor = _messages("cursor")
+
+
+class ValidRecordsValues(serializers.Serializer):
+    """The values each records query parameter accepts."""
+
+    figure = serializers.ListField(child=serializers.CharField(), help_text="Valid figures.")
+    period = serializers.ListField(child=serializers.ChoiceField(choices=Period.choices), help_text="Valid periods.")
+    start = serializers.ListField(child=serializers.CharField(), help_text="Accepted formats of `start`.")
+    end = serializers.ListField(child=serializers.CharField(), help_text="Accepted formats of `end`.")
+    staff = serializers.ListField(child=serializers.CharField(), help_text="Accepted forms of `staff`.")
+    page_size = serializers.ListField(child=serializers.CharField(), help_text="Accepted page sizes.")
+    cursor = serializers.ListField(child=serializers.CharField(), help_text="Accepted cursors.")
+
+
+VALID_RECORDS_VALUES = {
+    "figure": FIGURE_NAMES, "period": Period.values, "start": RANGE_FORMATS, "end": RANGE_FORMATS,
+    "staff": STAFF_FORMATS, "page_size": PAGE_SIZES, "cursor": CURSORS,
+}
+
+
+class RecordsQueryErrorResponse(serializers.Serializer):
+    """400 body of the records endpoint: the parameters at fault and the values they accept."""
+
+    detail = serializers.CharField(help_text="Summary of the error.")
+    errors = RecordsQueryErrors(help_text="Messages per query parameter.")
+    valid = ValidRecordsValues(help_text="Accepted values per query parameter.")
+
+
+STAFF_PARAMS = ("period", "start", "end", "staff", "ordering")
+
+
+class StaffQuerySerializer(serializers.Serializer):
+    """Validates the raw per-staff query parameters (rules live in `ops_metrics.web.params`)."""
+
+    def to_internal_value(self, data) -> dict:
+        try:
+            return parse_staff_query(**{param: data.getlist(param) for param in STAFF_PARAMS})
+        except InvalidQuery as exc:
+            raise serializers.ValidationError({exc.param: [exc.message]}) from exc
+
+
+def _rate(text: str) -> serializers.FloatField:
+    return serializers.FloatField(allow_null=True, help_text=text)
+
+
+class StaffPerformanceRow(serializers.Serializer):
+    """One staff member's figures (or unassigned work's), by the metrics' definitions restricted to them."""
+
+    staff = StaffRef(allow_null=True, help_text="The staff member; null for the unassigned row.")
+    bookings = serializers.IntegerField(min_value=0, help_text="Assigned bookings created in the window.")
+    bookings_completed = serializers.IntegerField(min_value=0, help_text="Of those, status completed.")
+    complaints = serializers.IntegerField(min_value=0, help_text="Assigned complaints created in the window.")
+    complaints_resolved = serializers.IntegerField(min_value=0, help_text="Assigned complaints resolved in the window.")
+    compliance_rate = _rate("Percent of those resolved in the window with no breached SLA target; null when none.")
+    avg_response_hours = _rate("Mean hours to first response of those responded to in the window; null when none.")
+    avg_resolution_hours = _rate("Mean hours to resolution of those resolved in the window; null when none.")
+    at_risk = serializers.IntegerField(min_value=0, help_text="Unresolved, nothing breached, a target due soon (now).")
+    breached = serializers.IntegerField(min_value=0, help_text="Unresolved with a breached target (now).")
+    open_bookings = serializers.IntegerField(min_value=0, help_text="Pending, confirmed or in progress (now).")
+    open_complaints = serializers.IntegerField(min_value=0, help_text="Open, in progress or escalated (now).")
+    revenue = serializers.DecimalField(**MONEY, required=False, help_text="Revenue of the assigned bookings created "
+                                       "in the window (ops.admin only).")
+
+
+class StaffPerformanceResponse(serializers.Serializer):
+    """One row per active staff member (and inactive ones with counted work), plus the unassigned row."""
+
+    period = serializers.ChoiceField(choices=ReportedPeriod.choices, help_text="The period, or `custom`.")
+    window = WindowSerializer(help_text="The period's window.")
+    generated_at = OffsetDateTimeField(help_text="When the figures were computed (earlier than now on a cache hit).")
+    rows = StaffPerformanceRow(many=True, help_text="In the order asked for.")
+    redacted = serializers.ListField(
+        child=serializers.ChoiceField(choices=[("revenue", "Revenue")]),
+        help_text="Fields withheld for lack of ops.admin.",
+    )
+
+
+class StaffQueryErrors(serializers.Serializer):
+    """What is wrong, per query parameter."""
+
+    period = _messages("period")
+    start = _messages("start")
+    end = _messages("end")
+    staff = _messages("staff")
+    ordering = _messages("ordering")
+
+
+class ValidStaffValues(serializers.Serializer):
+    """The values each per-staff query parameter accepts."""
+
+    period = serializers.ListField(child=serializers.ChoiceField(choices=Period.choices), help_text="Valid periods.")
+    start = serializers.ListField(child=serializers.CharField(), help_text="Accepted formats of `start`.")
+    end = serializers.ListField(child=serializers.CharField(), help_text="Accepted formats of `end`.")
+    staff = serializers.ListField(child=serializers.CharField(), help_text="Accepted forms of `staff`.")
+    ordering = serializers.ListField(child=serializers.CharField(), help_text="Valid orderings.")
+
+
+VALID_STAFF_VALUES = {
+    "period": Period.values, "start": RANGE_FORMATS, "end": RANGE_FORMATS, "staff": STAFF_FORMATS, "ordering": ORDERINGS,
+}
+
+
+class StaffQueryErrorResponse(serializers.Serializer):
+    """400 body of the per-staff endpoint: the parameters at fault and the values they accept."""
+
+    detail = serializers.CharField(help_text="Summary of the error.")
+    errors = StaffQueryErrors(help_text="Messages per query parameter.")
+    valid = ValidStaffValues(help_text="Accepted values per query parameter.")

@@ -2,7 +2,7 @@
 import ipaddress
 
 from django.core.exceptions import SuspiciousOperation
-from django.http import Http404
+from django.http import Http404, StreamingHttpResponse
 from django.utils.cache import patch_cache_control, patch_vary_headers
 from django.utils.http import parse_etags
 from drf_spectacular.types import OpenApiTypes
@@ -24,17 +24,34 @@ from ops_metrics.constants import (
     ResourceType,
     SeriesMetric,
 )
-from ops_metrics.services import audit, dashboard
+from ops_metrics.reports.records import FIGURE_NAMES
+from ops_metrics.reports.staff import DEFAULT_ORDERING, FIELDS
+from ops_metrics.services import audit, dashboard, performance, records
 from ops_metrics.web.params import InvalidQuery
 from ops_metrics.web.permissions import CanViewOpsMetrics
-from ops_metrics.web.renderers import LenientFormatNegotiation, MetricsCSVRenderer, TimeseriesCSVRenderer
+from ops_metrics.web.renderers import (
+    LenientFormatNegotiation,
+    MetricsCSVRenderer,
+    RecordsCSVRenderer,
+    StaffCSVRenderer,
+    TimeseriesCSVRenderer,
+    csv_stream,
+)
 from ops_metrics.web.serializers import (
     VALID_QUERY_VALUES,
+    VALID_RECORDS_VALUES,
+    VALID_STAFF_VALUES,
     VALID_TIMESERIES_VALUES,
     DashboardMetricsResponse,
     ErrorDetail,
     MetricsQuerySerializer,
     QueryErrorResponse,
+    RecordsQueryErrorResponse,
+    RecordsQuerySerializer,
+    RecordsResponse,
+    StaffPerformanceResponse,
+    StaffQueryErrorResponse,
+    StaffQuerySerializer,
     TimeseriesQueryErrorResponse,
     TimeseriesQuerySerializer,
     TimeseriesResponse,
@@ -77,6 +94,12 @@ RANGE_PARAMETERS = [
         "clipped to now.",
     ),
 ]
+STAFF_PARAMETER = OpenApiParameter(
+    "staff", {"type": "string", "pattern": r"^( *(none|[0-9]{1,18})( *, *(none|[0-9]{1,18}))* *)?$"},
+    description="Comma-separated staff ids and/or `none` (unassigned; empty = no filter): every figure counts only "
+    "bookings whose assigned_staff and complaints whose assigned_to is among them; the workload lists only those "
+    "staff. An id of no staff member is a 400.",
+)
 
 
 def _responses(body: type, error: type, description: str) -> dict:
@@ -96,6 +119,15 @@ def _responses(body: type, error: type, description: str) -> dict:
     return responses
 
 
+RECORDS_DESCRIPTION = (
+    "The bookings or complaints behind one count of the metrics endpoint, newest first (created_at, then id, "
+    "descending), a page at a time: `count` equals the figure of /metrics for the same window and staff filter. "
+    "Requires ops.read; revenue figures and the rows' total_amount require ops.admin (a reader asking for a revenue "
+    "figure gets 403). `next` and `previous` are links to the neighbouring pages; their cursor pins the instant the "
+    "first page was taken at. As CSV (`?format=csv` or `Accept: text/csv`): every row, streamed, same columns."
+)
+
+
 def _etag_matches(if_none_match: str | None, etag: str) -> bool:
     """Weak comparison, as If-None-Match requires."""
     if not if_none_match:
@@ -113,6 +145,20 @@ class OpsDashboardViewSet(viewsets.ViewSet):
 
     def _audit_refusal(self) -> None:
         """One denied row for the endpoint asked: the period and groups or metrics when the query parses, else none."""
+        if "records" in self.action_map.values():
+            figure = self.request.query_params.get("figure", "")
+            audit.record_audit(
+                user=self.request.user, action=AuditAction.VIEW_RECORDS_DENIED, period="", include=(),
+                ip_address=client_ip(self.request), resource_type=ResourceType.DASHBOARD_RECORDS,
+                figure=figure if figure in FIGURE_NAMES else "",
+            )
+            return
+        if "staff" in self.action_map.values():
+            audit.record_audit(
+                user=self.request.user, action=AuditAction.VIEW_STAFF_DENIED, period="", include=(),
+                ip_address=client_ip(self.request), resource_type=ResourceType.DASHBOARD_STAFF,
+            )
+            return
         if "timeseries" in self.action_map.values():
             query = TimeseriesQuerySerializer(data=self.request.query_params)
             parsed = query.validated_data["query"] if query.is_valid() else None
@@ -170,6 +216,7 @@ class OpsDashboardViewSet(viewsets.ViewSet):
                 "all: no lower bound (growth then compares months). Business timezone. Not together with start/end.",
             ),
             *RANGE_PARAMETERS,
+            STAFF_PARAMETER,
             OpenApiParameter(
                 "include", {"type": "array", "items": {"type": "string", "enum": MetricGroup.values}, "minItems": 1},
                 style="form", explode=False,
@@ -196,7 +243,7 @@ class OpsDashboardViewSet(viewsets.ViewSet):
         try:
             result = dashboard.metrics_for_user(
                 user=request.user, period=query.validated_data["period"], groups=query.validated_data["groups"],
-                custom=query.validated_data["custom"], ip_address=client_ip(request),
+                custom=query.validated_data["custom"], staff=query.validated_data["staff"], ip_address=client_ip(request),
             )
         except InvalidQuery as exc:  # the range cannot be served (audited by the service)
             body = {"detail": "Invalid query parameters.", "errors": {exc.param: [exc.message]},
@@ -255,6 +302,7 @@ class OpsDashboardViewSet(viewsets.ViewSet):
                 "compare", OpenApiTypes.BOOL, default=False,
                 description="Add the previous window's series (not with period=all).",
             ),
+            STAFF_PARAMETER,
             FORMAT_PARAMETER,
             IF_NONE_MATCH_PARAMETER,
         ],
@@ -281,7 +329,147 @@ class OpsDashboardViewSet(viewsets.ViewSet):
             return _timeseries_error({exc.param: [exc.message]})
         return self._conditional(result)
 
+    @extend_schema(
+        operation_id="ops_dashboard_records",
+        summary="Records behind a figure",
+        description=RECORDS_DESCRIPTION,
+        parameters=[
+            OpenApiParameter("figure", OpenApiTypes.STR, required=True, enum=FIGURE_NAMES,
+                             description="The JSON path of a count in the metrics response."),
+            OpenApiParameter(
+                "period", OpenApiTypes.STR, enum=Period.values, default=DEFAULT_PERIOD.value,
+                description="As for the metrics endpoint; ignored by figures of now (sla.at_risk, realtime.*). "
+                "Not together with start/end.",
+            ),
+            *RANGE_PARAMETERS,
+            STAFF_PARAMETER,
+            OpenApiParameter("page_size", {"type": "integer", "minimum": 1, "maximum": 500}, default=50,
+                             description="Rows per page."),
+            OpenApiParameter("cursor", OpenApiTypes.STR,
+                             description="Opaque cursor from a `next` or `previous` link of the same query."),
+            FORMAT_PARAMETER,
+            IF_NONE_MATCH_PARAMETER,
+        ],
+        responses=_responses(
+            RecordsResponse, RecordsQueryErrorResponse,
+            "A page of rows; as CSV every row (one line each, the columns of a row, staff as `id` and `name`).",
+        ),
+    )
+    @action(
+        detail=False, methods=["get"], url_path="records", name="Ops dashboard records",
+        renderer_classes=[*api_settings.DEFAULT_RENDERER_CLASSES, RecordsCSVRenderer],
+    )
+    def records(self, request: Request) -> Response:
+        query = RecordsQuerySerializer(data=request.query_params)
+        if not query.is_valid():
+            self._audit_refusal()
+            return _error(query.errors, VALID_RECORDS_VALUES, RecordsQueryErrorResponse)
+        parsed = query.validated_data["query"]
+        asked = {"user": request.user, "query": parsed, "ip_address": client_ip(request)}
+        try:
+            if request.accepted_renderer.format == "csv":
+                return _streamed(records.records_export_for_user(**asked))
+            page = records.records_for_user(**asked)
+        except InvalidQuery as exc:  # a cursor or range that cannot be served (audited by the service)
+            return _error({exc.param: [exc.message]}, VALID_RECORDS_VALUES, RecordsQueryErrorResponse)
+        except records.NotPermitted as exc:  # audited by the service
+            return Response(ErrorDetail({"detail": str(exc)}).data, status=status.HTTP_403_FORBIDDEN)
+        payload = {**page.payload}
+        for link in ("next", "previous"):
+            if payload[link] is not None:
+                payload[link] = _with_query(request, cursor=payload[link])
+        return self._conditional(dashboard.CachedMetrics(payload=payload, hit=False, etag=page.etag))
+
+
+    @extend_schema(
+        operation_id="ops_dashboard_staff",
+        summary="Per-staff performance",
+        description=(
+            "One row per active staff member (inactive ones too when some counted work is theirs) plus one row for "
+            "unassigned work, with the metrics' definitions restricted to each: their counts add up to the "
+            "unfiltered figures of /metrics. Requires ops.read; `revenue` requires ops.admin and is otherwise "
+            "withheld and listed in `redacted`. Send the ETag back in If-None-Match to get 304."
+        ),
+        parameters=[
+            OpenApiParameter(
+                "period", OpenApiTypes.STR, enum=Period.values, default=DEFAULT_PERIOD.value,
+                description="As for the metrics endpoint. Not together with start/end.",
+            ),
+            *RANGE_PARAMETERS,
+            STAFF_PARAMETER,
+            OpenApiParameter(
+                "ordering", {"type": "string", "pattern": f"^(-?({'|'.join(FIELDS)}))?$"}, default=DEFAULT_ORDERING,
+                description=f"A field to sort by ({', '.join(FIELDS)}), `-` first for descending; nulls last; empty = "
+                "the default. `staff` sorts by name with "
+                "the unassigned row last; `revenue` needs ops.admin.",
+            ),
+            FORMAT_PARAMETER,
+            IF_NONE_MATCH_PARAMETER,
+        ],
+        responses=_responses(
+            StaffPerformanceResponse, StaffQueryErrorResponse,
+            "The rows; as CSV one line per row (staff as `staff_id` and `staff_name`).",
+        ),
+    )
+    @action(
+        detail=False, methods=["get"], url_path="staff", name="Ops dashboard staff performance",
+        renderer_classes=[*api_settings.DEFAULT_RENDERER_CLASSES, StaffCSVRenderer],
+    )
+    def staff(self, request: Request) -> Response:
+        query = StaffQuerySerializer(data=request.query_params)
+        if not query.is_valid():
+            self._audit_refusal()
+            return _error(query.errors, VALID_STAFF_VALUES, StaffQueryErrorResponse)
+        try:
+            result = performance.staff_for_user(user=request.user, ip_address=client_ip(request),
+                                                **query.validated_data)
+        except InvalidQuery as exc:  # audited by the service
+            return _error({exc.param: [exc.message]}, VALID_STAFF_VALUES, StaffQueryErrorResponse)
+        return self._conditional(result)
+
 
 def _timeseries_error(errors: dict) -> Response:
     body = {"detail": "Invalid query parameters.", "errors": errors, "valid": VALID_TIMESERIES_VALUES}
     return Response(TimeseriesQueryErrorResponse(body).data, status=status.HTTP_400_BAD_REQUEST)
+
+
+
+
+def _with_query(request: Request, **params: str) -> str:
+    """The request's absolute URL with `params` replaced."""
+    query = request.query_params.copy()
+    for name, value in params.items():
+        query[name] = value
+    return request.build_absolute_uri(f"{request.path}?{query.urlencode()}")
+
+
+STAFF_COLUMNS = ("assigned_staff", "assigned_to")
+
+
+def _streamed(export: records.RecordsExport) -> StreamingHttpResponse:
+    """The whole list as CSV, written as the rows are read (staff as `id` and `name`)."""
+
+    def cells(row: dict) -> list:
+        flat = []
+        for column in export.columns:
+            if column in STAFF_COLUMNS:
+                staff = row[column] or {}
+                flat += [staff.get("id"), staff.get("name")]
+            else:
+                flat.append(row[column])
+        return flat
+
+    header = []
+    for column in export.columns:
+        header += [f"{column}_id", f"{column}_name"] if column in STAFF_COLUMNS else [column]
+    rows = (cells(row) for row in export.rows)
+    response = StreamingHttpResponse(csv_stream(header, rows), content_type="text/csv; charset=utf-8")
+    response["Content-Disposition"] = f'attachment; filename="{export.filename}"'
+    patch_cache_control(response, private=True, no_cache=True)
+    patch_vary_headers(response, ("Accept", "Authorization", "Cookie"))
+    return response
+
+
+def _error(errors: dict, valid: dict, body_type: type) -> Response:
+    body = {"detail": "Invalid query parameters.", "errors": errors, "valid": valid}
+    return Response(body_type(body).data, status=status.HTTP_400_BAD_REQUEST)

@@ -1,4 +1,5 @@
-"""Value types of a query the computation serves: a custom range, a time-series query, and why one cannot be served."""
+"""Value types of a query the computation serves: a custom range, a staff filter, a time-series query, and why one
+cannot be served."""
 from dataclasses import dataclass
 from datetime import date, datetime
 
@@ -26,12 +27,33 @@ class CustomRange:
         return not isinstance(self.start, datetime)
 
 
+STAFF_NONE = "none"
+
+
+@dataclass(frozen=True)
+class StaffFilter:
+    """Work assigned to these staff members (`ids`), and/or unassigned work (`unassigned`): the `staff` parameter."""
+
+    ids: frozenset[int]
+    unassigned: bool = False
+
+    def text(self) -> str:
+        """The canonical spelling, for keys, cursors and the audit: ascending ids, then `none`."""
+        return ",".join([*map(str, sorted(self.ids)), *([STAFF_NONE] if self.unassigned else [])])
+
+
+def staff_text(staff: StaffFilter | None) -> str:
+    """A staff filter in a key or the audit ("" when there is none)."""
+    return "" if staff is None else staff.text()
+
+
 @dataclass(frozen=True)
 class SeriesQuery:
-    """A valid time-series query: the period (or "custom" with the range), metrics, interval and comparison."""
+    """A valid time-series query: the period (or "custom" with the range), metrics, interval, comparison, staff."""
 
     period: str
     custom: CustomRange | None
     metrics: tuple[str, ...] | None  # None: every metric the user may see
     interval: str
     compare: bool
+    staff: StaffFilter | None = None

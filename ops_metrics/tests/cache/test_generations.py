@@ -101,11 +101,11 @@ def counting_service(monkeypatch):
     lock = threading.Lock()
     compute = services.dashboard_metrics
 
-    def fake(*, period, groups, config, now, custom=None):
+    def fake(*, period, groups, config, now, custom=None, staff=None):
         with lock:
             calls.append((period, tuple(groups)))
         time.sleep(0.3)
-        return compute(period=period, groups=groups, config=config, now=now, custom=custom)
+        return compute(period=period, groups=groups, config=config, now=now, custom=custom, staff=staff)
 
     monkeypatch.setattr("ops_metrics.services.dashboard.dashboard_metrics", fake)
     return calls

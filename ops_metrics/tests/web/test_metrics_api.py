@@ -19,7 +19,7 @@ from complaints.factories import ComplaintFactory
 from complaints.models import ComplaintPriority, ComplaintStatus
 from ops_metrics.constants import ALL_GROUPS, MetricGroup, Period
 from ops_metrics.models import OpsAuditLog, OpsConfig
-from ops_metrics.web.params import RANGE_FORMATS
+from ops_metrics.web.params import RANGE_FORMATS, STAFF_FORMATS
 from staff.factories import StaffFactory, UserFactory
 
 URL = "/api/v1/ops/dashboard/metrics"
@@ -186,7 +186,7 @@ def test_bad_query_is_400_naming_the_parameter_and_the_valid_values(admin_client
     assert fragment in body["errors"][param][0]
     assert body["valid"] == {
         "period": ["today", "week", "month", "all"], "include": list(ALL_GROUPS), "start": RANGE_FORMATS,
-        "end": RANGE_FORMATS,
+        "end": RANGE_FORMATS, "staff": STAFF_FORMATS,
     }
 
 

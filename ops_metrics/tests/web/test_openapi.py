@@ -43,7 +43,9 @@ def test_generation_validates_with_zero_warnings(tmp_path):
 
 
 def test_the_operations_are_published_without_trailing_slash(schema):
-    assert [path for path in schema["paths"] if "dashboard" in path] == [PATH, TIMESERIES_PATH]
+    assert [path for path in schema["paths"] if "dashboard" in path] == [
+        PATH, "/api/v1/ops/dashboard/records", "/api/v1/ops/dashboard/staff", TIMESERIES_PATH,
+    ]
 
 
 def test_parameters(schema):
@@ -145,7 +147,7 @@ def test_error_component(components):
     error = components["QueryErrorResponse"]
 
     assert set(error["required"]) == {"detail", "errors", "valid"}
-    assert set(components["QueryErrors"]["properties"]) == {"period", "include", "start", "end"}
+    assert set(components["QueryErrors"]["properties"]) == {"period", "include", "start", "end", "staff"}
     assert components["MetricGroupEnum"]["enum"] == GROUPS
 
 
@@ -171,7 +173,9 @@ def test_timeseries_operation(schema, components):
     operation = schema["paths"][TIMESERIES_PATH]["get"]
     parameters = {p["name"]: p for p in operation["parameters"]}
 
-    assert set(parameters) == {"metrics", "period", "start", "end", "interval", "compare", "format", "If-None-Match"}
+    assert set(parameters) == {
+        "metrics", "period", "start", "end", "interval", "compare", "staff", "format", "If-None-Match",
+    }
     assert parameters["metrics"]["schema"]["items"]["enum"] == SERIES
     assert set(parameters["interval"]["schema"]["enum"]) == {"hour", "day", "week", "month"}
     assert set(operation["responses"]) == {"200", "304", "400", "401", "403", "429"}

@@ -1,0 +1,286 @@
+"""The records behind a figure of the metrics payload (docs/records-notes.md): which rows, how many, a page of them.
+
+Each figure is a predicate on one table, the same definition its count has in the metrics payload, so `count` (one
+COUNT over that predicate) equals the figure. Pages are keyset pages ordered by created_at descending, then id
+descending, under a signed cursor that also pins `now` (a walk through the pages sees one set of rows, whatever the
+clock does meanwhile, apart from writes).
+"""
+import base64
+import json
+from collections.abc import Iterator
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from decimal import Decimal
+
+from django.core import signing
+from django.db.models import Count, Q, QuerySet, Sum
+
+from bookings.models import REVENUE_STATUSES, WAITING_STATUSES, Booking, BookingStatus
+from complaints.models import ACTIVE_STATUSES, UNRESOLVED_STATUSES, Complaint, ComplaintPriority, ComplaintStatus
+from complaints.sla_state import SlaState, sla_state
+from ops_metrics import app_settings
+from ops_metrics.engines.scan import BOOKING_STAFF, COMPLAINT_STAFF, assigned
+from ops_metrics.models import OpsConfig
+from ops_metrics.windows.figures import ZERO, money
+from ops_metrics.windows.periods import Window, windows_for
+from ops_metrics.windows.ranges import CustomRange, InvalidQuery, StaffFilter, staff_text
+
+CREATED, RESOLVED, NOW = "created", "resolved", "now"
+BOOKINGS, COMPLAINTS = "bookings", "complaints"
+UNTRACKED = "untracked"
+SLA_LABELS = {SlaState.CLEAR: "ok", SlaState.AT_RISK: "at_risk", SlaState.BREACHED: "breached"}
+SLA_STATES = [UNTRACKED, *SLA_LABELS.values()]
+CURSOR_SALT = "ops_metrics.records.cursor"
+MAX_PAGE_SIZE, DEFAULT_PAGE_SIZE = 500, 50
+
+
+@dataclass(frozen=True)
+class Figure:
+    """A count of the metrics payload: its table, the time column its window applies to (or "now"), its predicate."""
+
+    name: str
+    table: str
+    scope: str
+    condition: Q = Q()
+    sla: int | None = None  # the SlaState the complaint must be in at now
+    admin_only: bool = False
+
+
+def _figures() -> dict[str, Figure]:
+    """Every figure records can be listed for, in the order of the metrics payload."""
+    figures = [Figure("bookings.total", BOOKINGS, CREATED)]
+    figures += [Figure(f"bookings.by_status.{s}", BOOKINGS, CREATED, Q(status=s)) for s in BookingStatus.values]
+    figures += [
+        Figure("complaints.total", COMPLAINTS, CREATED),
+        Figure("complaints.unresolved", COMPLAINTS, CREATED, Q(status__in=UNRESOLVED_STATUSES)),
+    ]
+    figures += [Figure(f"complaints.by_priority.{p}", COMPLAINTS, CREATED, Q(priority=p))
+                for p in ComplaintPriority.values]
+    figures += [Figure(f"complaints.by_status.{s}", COMPLAINTS, CREATED, Q(status=s)) for s in ComplaintStatus.values]
+    unresolved = Q(status__in=UNRESOLVED_STATUSES)
+    states = {"at_risk": SlaState.AT_RISK, "breached": SlaState.BREACHED}
+    figures += [Figure(f"sla.{name}", COMPLAINTS, NOW, unresolved, sla=state) for name, state in states.items()]
+    figures += [
+        Figure(f"sla.by_priority.{p}.{name}", COMPLAINTS, NOW, unresolved & Q(priority=p), sla=state)
+        for p in ComplaintPriority.values for name, state in states.items()
+    ]
+    figures += [
+        Figure("sla.resolved", COMPLAINTS, RESOLVED),
+        Figure("realtime.active_bookings", BOOKINGS, NOW, Q(status=BookingStatus.IN_PROGRESS)),
+        Figure("realtime.pending_bookings", BOOKINGS, NOW, Q(status__in=WAITING_STATUSES)),
+        Figure("realtime.active_complaints", COMPLAINTS, NOW, Q(status__in=ACTIVE_STATUSES)),
+        Figure("realtime.critical_complaints", COMPLAINTS, NOW, unresolved & Q(priority=ComplaintPriority.CRITICAL)),
+        Figure("revenue.total", BOOKINGS, CREATED, Q(status__in=REVENUE_STATUSES), admin_only=True),
+    ]
+    figures += [Figure(f"revenue.by_status.{s}", BOOKINGS, CREATED, Q(status=s), admin_only=True)
+                for s in BookingStatus.values]
+    return {figure.name: figure for figure in figures}
+
+
+FIGURES = _figures()
+FIGURE_NAMES = list(FIGURES)
+BOOKING_COLUMNS = ["id", "reference", "customer_name", "status", "payment_status", "assigned_staff", "scheduled_for",
+                   "created_at", "total_amount"]
+COMPLAINT_COLUMNS = ["id", "subject", "priority", "status", "assigned_to", "booking_reference", "created_at",
+                     "response_due_at", "resolution_due_at", "first_response_at", "resolved_at", "sla_state"]
+
+
+@dataclass(frozen=True)
+class RecordsQuery:
+    """A valid records query: the figure, its window (period or custom range), staff filter, page size and cursor."""
+
+    figure: str
+    period: str
+    custom: CustomRange | None
+    staff: StaffFilter | None
+    page_size: int = DEFAULT_PAGE_SIZE
+    cursor: str | None = None
+
+    def text(self) -> str:
+        """What a cursor is bound to: the same figure, window and filter (not the page size)."""
+        custom = "" if self.custom is None else f"{self.custom.start.isoformat()}/{self.custom.end.isoformat()}"
+        return f"{self.figure}|{self.period}|{custom}|{staff_text(self.staff)}"
+
+
+@dataclass(frozen=True)
+class Position:
+    """A decoded cursor: the pinned now, the row to continue from and the direction (forward = older rows)."""
+
+    now: datetime
+    created_at: datetime
+    id: int
+    forward: bool
+
+
+def _window_q(field: str, window: Window) -> Q:
+    condition = Q(**{f"{field}__lt": window.end})
+    return condition if window.start is None else condition & Q(**{f"{field}__gte": window.start})
+
+
+@dataclass(frozen=True)
+class Selection:
+    """The rows of a figure at one `now`: its queryset (in no order) and the window it reports."""
+
+    figure: Figure
+    rows: QuerySet
+    window: Window
+    now: datetime
+
+
+def select_records(*, query: RecordsQuery, config: OpsConfig, now: datetime, using: str | None = None) -> Selection:
+    """The rows behind `query.figure` at `now` (complaints annotated with their SLA state at now).
+
+    InvalidQuery when the custom range cannot be served (a start not before now).
+    """
+    figure = FIGURES[query.figure]
+    using = using or app_settings.metrics_database()
+    windows = windows_for(period=query.period, custom=query.custom, now=now, tz=config.tzinfo)
+    window = Window(None, windows.now) if figure.scope == NOW else windows.period
+    if figure.table == BOOKINGS:
+        rows = Booking.objects.using(using).filter(assigned(BOOKING_STAFF, query.staff))
+    else:
+        until = windows.now + timedelta(minutes=config.sla_at_risk_buffer_minutes)
+        rows = Complaint.objects.using(using).filter(assigned(COMPLAINT_STAFF, query.staff)).annotate(
+            sla=sla_state(now=windows.now, until=until)
+        )
+    rows = rows.filter(figure.condition)
+    if figure.scope != NOW:
+        rows = rows.filter(_window_q("created_at" if figure.scope == CREATED else "resolved_at", window))
+    if figure.sla is not None:
+        rows = rows.filter(sla=figure.sla)
+    return Selection(figure=figure, rows=rows, window=window, now=windows.now)
+
+
+def count_and_amount(selection: Selection) -> tuple[int, Decimal | None]:
+    """How many rows (the figure's count) and, for a revenue figure, their summed amount (the figure itself)."""
+    if not selection.figure.admin_only:
+        return selection.rows.order_by().count(), None
+    totals = selection.rows.order_by().aggregate(n=Count("*"), amount=Sum("total_amount"))
+    return totals["n"] or 0, money(totals["amount"] or ZERO)
+
+
+def _values(selection: Selection, *, amounts: bool) -> QuerySet:
+    """The columns a row is shaped from, through the staff and booking foreign keys (LEFT JOINs)."""
+    if selection.figure.table == BOOKINGS:
+        fields = ["id", "reference", "customer_name", "status", "payment_status", "assigned_staff_id",
+                  "assigned_staff__name", "scheduled_for", "created_at", *(["total_amount"] if amounts else [])]
+    else:
+        fields = ["id", "subject", "priority", "status", "assigned_to_id", "assigned_to__name", "booking__reference",
+                  "created_at", "response_due_at", "resolution_due_at", "first_response_at", "resolved_at", "sla"]
+    return selection.rows.values(*fields)
+
+
+def _staff(pk: int | None, name: str | None) -> dict | None:
+    return None if pk is None else {"id": pk, "name": name}
+
+
+def _sla_label(row: dict) -> str:
+    if row["response_due_at"] is None and row["resolution_due_at"] is None:
+        return UNTRACKED
+    return SLA_LABELS[SlaState(row["sla"])]
+
+
+def shape_row(row: dict) -> dict:
+    """A booking or complaint row as the API lists it (docs/records-notes.md)."""
+    if "reference" in row:
+        shaped = {
+            "id": row["id"], "reference": row["reference"], "customer_name": row["customer_name"],
+            "status": row["status"], "payment_status": row["payment_status"],
+            "assigned_staff": _staff(row["assigned_staff_id"], row["assigned_staff__name"]),
+            "scheduled_for": row["scheduled_for"], "created_at": row["created_at"],
+        }
+        if "total_amount" in row:
+            shaped["total_amount"] = row["total_amount"]
+        return shaped
+    return {
+        "id": row["id"], "subject": row["subject"], "priority": row["priority"], "status": row["status"],
+        "assigned_to": _staff(row["assigned_to_id"], row["assigned_to__name"]),
+        "booking_reference": row["booking__reference"], "created_at": row["created_at"],
+        "response_due_at": row["response_due_at"], "resolution_due_at": row["resolution_due_at"],
+        "first_response_at": row["first_response_at"], "resolved_at": row["resolved_at"],
+        "sla_state": _sla_label(row),
+    }
+
+
+def encode_cursor(*, query: RecordsQuery, now: datetime, row: dict, forward: bool) -> str:
+    """A signed, opaque cursor continuing from `row` (older rows when `forward`, newer otherwise) at the pinned now."""
+    payload = {"q": query.text(), "n": now.isoformat(), "c": row["created_at"].isoformat(), "i": row["id"],
+               "d": int(forward)}
+    signed = signing.dumps(payload, salt=CURSOR_SALT, compress=True)
+    return base64.urlsafe_b64encode(signed.encode()).decode().rstrip("=")
+
+
+def decode_cursor(*, query: RecordsQuery) -> Position | None:
+    """The position `query.cursor` stands for (None without one); InvalidQuery naming `cursor` if tampered or foreign."""
+    if query.cursor is None:
+        return None
+    try:
+        text = base64.urlsafe_b64decode(query.cursor + "=" * (-len(query.cursor) % 4)).decode()
+        payload = signing.loads(text, salt=CURSOR_SALT)
+        if payload["q"] != query.text():
+            raise ValueError("a cursor of another query")
+        return Position(now=datetime.fromisoformat(payload["n"]), created_at=datetime.fromisoformat(payload["c"]),
+                        id=int(payload["i"]), forward=bool(payload["d"]))
+    except (signing.BadSignature, ValueError, KeyError, TypeError, UnicodeDecodeError, json.JSONDecodeError) as exc:
+        raise InvalidQuery(
+            "cursor", "`cursor` is not a cursor of this query: use the `next` or `previous` link as given.",
+            ["a `next` or `previous` cursor of the same figure, window and staff filter"],
+        ) from exc
+
+
+def records_page(*, query: RecordsQuery, config: OpsConfig, now: datetime, amounts: bool) -> dict:
+    """One page of a figure's records with its count (docs/records-notes.md), Python values; InvalidQuery if bad.
+
+    `amounts` adds each booking's total_amount (ops.admin). The cursor's pinned now, when there is one, replaces `now`.
+    """
+    position = decode_cursor(query=query)
+    selection = select_records(query=query, config=config, now=position.now if position else now)
+    count, amount = count_and_amount(selection)
+    rows = _values(selection, amounts=amounts)
+    size = query.page_size
+    if position is None or position.forward:
+        if position is not None:
+            rows = rows.filter(Q(created_at__lt=position.created_at)
+                               | Q(created_at=position.created_at, id__lt=position.id))
+        fetched = list(rows.order_by("-created_at", "-id")[:size + 1])
+        page, more = fetched[:size], len(fetched) > size
+        has_next, has_previous = more, position is not None
+    else:
+        rows = rows.filter(Q(created_at__gt=position.created_at) | Q(created_at=position.created_at, id__gt=position.id))
+        fetched = list(rows.order_by("created_at", "id")[:size + 1])
+        page, more = fetched[:size][::-1], len(fetched) > size
+        has_next, has_previous = True, more
+    cursor = {"query": query, "now": selection.now}
+    payload = {
+        "figure": query.figure,
+        "window": {"start": selection.window.start and selection.window.start.astimezone(config.tzinfo),
+                   "end": selection.window.end.astimezone(config.tzinfo)},
+        "generated_at": selection.now,
+        "count": count,
+    }
+    if amount is not None:
+        payload["amount"] = amount
+    payload |= {
+        "results": [shape_row(row) for row in page],
+        "next": encode_cursor(**cursor, row=page[-1], forward=True) if page and has_next else None,
+        "previous": encode_cursor(**cursor, row=page[0], forward=False) if page and has_previous else None,
+    }
+    return payload
+
+
+def records_columns(*, figure: str, amounts: bool) -> list[str]:
+    """The CSV columns of a figure's rows."""
+    if FIGURES[figure].table == BOOKINGS:
+        return BOOKING_COLUMNS if amounts else BOOKING_COLUMNS[:-1]
+    return COMPLAINT_COLUMNS
+
+
+def all_records(*, query: RecordsQuery, config: OpsConfig, now: datetime, amounts: bool,
+                chunk_size: int = 2000) -> tuple[list[str], Iterator[dict]]:
+    """Every row of the figure (no paging), in page order, read in chunks as the caller iterates: the CSV export."""
+    selection = select_records(query=query, config=config, now=now)
+    rows = _values(selection, amounts=amounts).order_by("-created_at", "-id")
+    return records_columns(figure=query.figure, amounts=amounts), (
+        shape_row(row) for row in rows.iterator(chunk_size=chunk_size)
+    )
+
