@@ -110,6 +110,10 @@ DEFAULT_INTERVALS = {Period.TODAY: Interval.HOUR, Period.WEEK: Interval.DAY, Per
                      Period.ALL: Interval.MONTH}
 MAX_BUCKETS = 1000
 MAX_RANGE_YEARS = 3
+# The years a custom range's `start` and `end` may fall in (docs/guard-notes.md): every window, comparison and bucket
+# computed from such a range stays far inside what datetime can hold (years 1-9999), whatever the offset or timezone.
+EARLIEST_YEAR = 1900
+LATEST_YEAR = 2200
 
 PERM_READ = "ops.read"
 PERM_ADMIN = "ops.admin"

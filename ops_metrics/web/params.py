@@ -8,6 +8,8 @@ from ops_metrics.constants import (
     CUSTOM_PERIOD,
     DEFAULT_INTERVALS,
     DEFAULT_PERIOD,
+    EARLIEST_YEAR,
+    LATEST_YEAR,
     MAX_RANGE_YEARS,
     Interval,
     Period,
@@ -23,6 +25,11 @@ def _check_raw(param: str, values: list[str], valid: list[str]) -> None:
             raise InvalidQuery(param, f"`{param}` must not contain NUL bytes.", valid)
         if len(value) > MAX_VALUE_LENGTH:
             raise InvalidQuery(param, f"`{param}` must be at most {MAX_VALUE_LENGTH} characters.", valid)
+
+
+def _present(values: list[str]) -> list[str]:
+    """The values actually given: an empty one counts as absent (an HTML form sends `start=&end=`)."""
+    return [value for value in values if value.strip()]
 
 
 def _single(param: str, normalised: list, valid: list[str]):
@@ -57,6 +64,7 @@ def parse_metrics_query(*, period: list[str], include: list[str]) -> tuple[str, 
     periods, groups = list(Period.values), list(ALL_GROUPS)
     _check_raw("period", period, periods)
     _check_raw("include", include, groups)
+    period = _present(period)
     chosen_period = _single("period", [_period(v, periods) for v in period], periods) if period else DEFAULT_PERIOD.value
     chosen_groups = _single("include", [_groups(v, groups) for v in include], groups) if include else tuple(groups)
     return chosen_period, chosen_groups
@@ -71,15 +79,22 @@ _SPACED_OFFSET = re.compile(r"^(.+T[0-9:.]+) ([0-9]{2}(?::?[0-9]{2})?)$")
 def _moment(param: str, value: str) -> date | datetime:
     text = _SPACED_OFFSET.sub(r"\1+\2", value.strip())
     try:
-        if len(text) == 10:
-            return date.fromisoformat(text)
-        moment = datetime.fromisoformat(text)
+        moment = date.fromisoformat(text) if len(text) == 10 else datetime.fromisoformat(text)
     except ValueError:
         moment = None
-    if moment is None or moment.tzinfo is None:
+    if moment is None or (isinstance(moment, datetime) and moment.tzinfo is None):
         raise InvalidQuery(
             param, f"`{param}` must be a local date (YYYY-MM-DD) or an ISO 8601 timestamp with an offset.",
             RANGE_FORMATS,
+        )
+    return _in_calendar(param, moment)
+
+
+def _in_calendar(param: str, moment: date | datetime) -> date | datetime:
+    """`moment` if its year is one a range may use, so no window computed from it can leave the calendar."""
+    if not EARLIEST_YEAR <= moment.year <= LATEST_YEAR:
+        raise InvalidQuery(
+            param, f"`{param}` must fall in the years {EARLIEST_YEAR} to {LATEST_YEAR}.", RANGE_FORMATS
         )
     return moment
 
@@ -98,6 +113,7 @@ def parse_range(*, period: list[str], start: list[str], end: list[str]) -> Custo
     """
     _check_raw("start", start, RANGE_FORMATS)
     _check_raw("end", end, RANGE_FORMATS)
+    period, start, end = _present(period), _present(start), _present(end)
     if not start and not end:
         return None
     if period:
@@ -161,6 +177,7 @@ def parse_series_query(
                                  ("interval", interval, intervals), ("compare", compare, BOOLEANS)):
         _check_raw(param, values, valid)
     custom = parse_range(period=period, start=start, end=end)
+    period, interval, compare = _present(period), _present(interval), _present(compare)
     chosen_metrics = _single("metrics", [_metrics(v, series) for v in metrics], series) if metrics else None
     if custom is not None:
         chosen_period = CUSTOM_PERIOD

@@ -16,6 +16,8 @@ PERIODS = ["today", "week", "month", "all"]
         (["month"], ["realtime, sla ,bookings"], ("month", ("bookings", "sla", "realtime"))),  # canonical order
         (["all"], ["sla,sla,,revenue,"], ("all", ("sla", "revenue"))),  # duplicates and empty pieces dropped
         (["week", "week"], ["sla,bookings", "bookings, sla"], ("week", ("bookings", "sla"))),  # equal repeats
+        ([""], ["sla"], ("all", ("sla",))),  # an empty parameter counts as absent
+        (["", "week"], [], ("week", ALL_GROUPS)),
     ],
 )
 def test_valid_queries(period, include, expected):
@@ -26,7 +28,6 @@ def test_valid_queries(period, include, expected):
     ("period", "include", "param", "message"),
     [
         (["year"], [], "period", "Unknown period 'year'; expected one of: today, week, month, all."),
-        ([""], [], "period", "Unknown period ''; expected one of: today, week, month, all."),
         (["Week"], [], "period", "Unknown period 'Week'; expected one of: today, week, month, all."),
         (["week", "month"], [], "period", "`period` was given more than once with different values."),
         ([], [""], "include", "`include` must name at least one of: bookings, complaints, sla, revenue, realtime."),
