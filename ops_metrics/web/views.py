@@ -16,6 +16,8 @@ from rest_framework.settings import api_settings
 from ops_metrics import app_settings
 from ops_metrics.constants import (
     DEFAULT_PERIOD,
+    MAX_BUCKETS,
+    MAX_SERIES_COST,
     THROTTLE_SCOPE,
     AuditAction,
     Interval,
@@ -87,7 +89,7 @@ def _responses(body: type, error: type, description: str) -> dict:
         400: (error, "A query parameter is invalid."),
         401: (ErrorDetail, "No or invalid credentials."),
         403: (ErrorDetail, "Neither ops.read nor ops.admin."),
-        429: (ErrorDetail, "Too many requests; see Retry-After."),
+        429: (ErrorDetail, "Too many requests, or another cold computation of yours still running; see Retry-After."),
     }
     responses: dict = {304: OpenApiResponse(description="Unchanged since the ETag sent in If-None-Match.")}
     for code, (schema, text) in documented.items():
@@ -198,6 +200,8 @@ class OpsDashboardViewSet(viewsets.ViewSet):
                 user=request.user, period=query.validated_data["period"], groups=query.validated_data["groups"],
                 custom=query.validated_data["custom"], ip_address=client_ip(request),
             )
+        except dashboard.ComputationBusy as exc:
+            raise _busy(exc) from exc
         except InvalidQuery as exc:  # the range cannot be served (audited by the service)
             body = {"detail": "Invalid query parameters.", "errors": {exc.param: [exc.message]},
                     "valid": VALID_QUERY_VALUES}
@@ -249,7 +253,9 @@ class OpsDashboardViewSet(viewsets.ViewSet):
             OpenApiParameter(
                 "interval", OpenApiTypes.STR, enum=Interval.values,
                 description="Bucket unit; default hour for today, day for week and month, month for all; for a "
-                "custom range hour up to 2 days, day up to 92, week up to 366, else month. At most 1000 buckets.",
+                "custom range hour up to 2 days, day up to 92, week up to 366, else month. At most "
+                f"{MAX_BUCKETS} buckets, and at most {MAX_SERIES_COST} buckets times metrics (the buckets of both "
+                "windows with compare=true).",
             ),
             OpenApiParameter(
                 "compare", OpenApiTypes.BOOL, default=False,
@@ -277,9 +283,16 @@ class OpsDashboardViewSet(viewsets.ViewSet):
             result = dashboard.timeseries_for_user(
                 user=request.user, query=query.validated_data["query"], ip_address=client_ip(request)
             )
+        except dashboard.ComputationBusy as exc:
+            raise _busy(exc) from exc
         except InvalidQuery as exc:  # the window cannot be served (audited by the service)
             return _timeseries_error({exc.param: [exc.message]})
         return self._conditional(result)
+
+
+def _busy(exc: dashboard.ComputationBusy) -> exceptions.Throttled:
+    """A 429 with Retry-After, audited by handle_exception like the rate limit's."""
+    return exceptions.Throttled(wait=exc.retry_after, detail="Another computation of yours is still running.")
 
 
 def _timeseries_error(errors: dict) -> Response:
