@@ -1,6 +1,7 @@
 """CSV renderers of the dashboard payloads (`Accept: text/csv` or `?format=csv`), and lenient `format` negotiation."""
 import csv
 import io
+import re
 from collections.abc import Iterator
 
 from rest_framework.negotiation import DefaultContentNegotiation
@@ -28,19 +29,32 @@ def _flatten(value: object, prefix: str = "") -> Iterator[tuple[str, object]]:
         yield prefix, value
 
 
+# Spreadsheets run a cell starting with one of these as a formula (OWASP, CSV injection).
+FORMULA_TRIGGERS = ("=", "+", "-", "@", "\t", "\r")
+# A plain decimal number ("-12.50": money is encoded as text) is a value to a spreadsheet, never a formula.
+_PLAIN_NUMBER = re.compile(r"-?[0-9]+(?:\.[0-9]+)?")
+
+
 def _cell(value: object) -> object:
-    """Blank for null, lower-case booleans as in JSON, anything else as is."""
+    """Blank for null, lower-case booleans as in JSON, text that a spreadsheet would run neutralised, numbers as is.
+
+    The rule (docs/guard-notes.md): every text cell starting with = + - @ TAB or CR gets a leading `'`, unless it is a
+    plain decimal number; ints and floats are written as they are, negative or not.
+    """
     if value is None:
         return ""
     if isinstance(value, bool):
         return "true" if value else "false"
+    if isinstance(value, str) and value.startswith(FORMULA_TRIGGERS) and not _PLAIN_NUMBER.fullmatch(value):
+        return f"'{value}"
     return value
 
 
-def _csv(header: list[str], rows: list[list[object]]) -> bytes:
+def write_csv(header: list[str], rows: list[list[object]]) -> bytes:
+    """The one CSV writer of the project: UTF-8, CRLF, header row first, every cell through `_cell`."""
     out = io.StringIO()
     writer = csv.writer(out, lineterminator="\r\n")
-    writer.writerow(header)
+    writer.writerow([_cell(value) for value in header])
     writer.writerows([_cell(value) for value in row] for row in rows)
     return out.getvalue().encode()
 
@@ -73,7 +87,7 @@ class _PayloadCSVRenderer(BaseRenderer):
             response["Content-Disposition"] = f'attachment; filename="{_filename(self.kind, data)}"'
         else:
             header, rows = _PayloadCSVRenderer.table(self, data)
-        return _csv(header, rows)
+        return write_csv(header, rows)
 
 
 class MetricsCSVRenderer(_PayloadCSVRenderer):
