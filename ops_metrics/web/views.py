@@ -3,8 +3,7 @@ import ipaddress
 
 from django.core.exceptions import SuspiciousOperation
 from django.http import Http404
-from django.utils.cache import patch_cache_control, patch_vary_headers
-from django.utils.http import parse_etags
+from django.utils.cache import get_conditional_response, patch_cache_control, patch_vary_headers
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema
 from rest_framework import exceptions, status, viewsets
@@ -98,11 +97,13 @@ def _responses(body: type, error: type, description: str) -> dict:
     return responses
 
 
-def _etag_matches(if_none_match: str | None, etag: str) -> bool:
-    """Weak comparison, as If-None-Match requires."""
-    if not if_none_match:
-        return False
-    return any(tag == "*" or tag.removeprefix("W/") == etag for tag in parse_etags(if_none_match))
+def _representation_etag(etag: str, representation: str) -> str:
+    """The validator of one representation (json, api = browsable HTML, csv) of a payload: each body has its own."""
+    return f'{etag[:-1]}-{representation}"'
+
+
+def _carries_revenue(payload: dict) -> bool:
+    return MetricGroup.REVENUE in payload or SeriesMetric.REVENUE in payload.get("series", {})
 
 
 class OpsDashboardViewSet(viewsets.ViewSet):
@@ -209,12 +210,11 @@ class OpsDashboardViewSet(viewsets.ViewSet):
         return self._conditional(result)
 
     def _conditional(self, result: dashboard.CachedMetrics) -> Response:
-        """The payload, or 304 when If-None-Match holds its ETag; private, revalidated, varying by credentials."""
+        """The payload, or 304 when If-None-Match holds this representation's ETag; private, varying by credentials."""
         request = self.request
-        etag = result.etag
-        if request.accepted_renderer.format == "csv":  # another representation of the same figures
-            etag = f'{etag[:-1]}-csv"'
-        if _etag_matches(request.headers.get("If-None-Match"), etag):
+        etag = _representation_etag(result.etag, request.accepted_renderer.format)
+        unchanged = get_conditional_response(request, etag=etag)  # weak If-None-Match comparison, "*" included
+        if unchanged is not None and unchanged.status_code == status.HTTP_304_NOT_MODIFIED:
             response = Response(status=status.HTTP_304_NOT_MODIFIED)
         else:
             response = Response(result.payload)  # rendered once per computation (reports.encoding.render_payload)
@@ -222,8 +222,12 @@ class OpsDashboardViewSet(viewsets.ViewSet):
         response["X-Cache"] = "hit" if result.hit else "miss"
         if result.age is not None:  # an older generation served while it is recomputed (max_staleness_seconds)
             response["Age"] = str(result.age)
-        # Bodies depend on who asks; browsers may keep them but must revalidate (cheap, thanks to the ETag).
-        patch_cache_control(response, private=True, no_cache=True)
+        if _carries_revenue(result.payload):
+            # Revenue is kept on no disk or shared cache; the page and API clients revalidate with the ETag themselves.
+            patch_cache_control(response, private=True, no_store=True)
+        else:
+            # Bodies depend on who asks; browsers may keep them but must revalidate (cheap, thanks to the ETag).
+            patch_cache_control(response, private=True, no_cache=True)
         patch_vary_headers(response, ("Accept", "Authorization", "Cookie"))
         return response
 
