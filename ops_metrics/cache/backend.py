@@ -1,6 +1,7 @@
 """Fault-tolerant access to a Django cache: failures raise CacheUnavailable, and a down server is skipped a while."""
 import logging
 import time
+from collections.abc import Callable
 from typing import Any
 
 from django.conf import settings
@@ -34,6 +35,11 @@ def cache_call(method: str, *args: Any, force: bool = False, alias: str | None =
     into "lock held" and `get` into "miss"; its client object raises instead, so that is what is called.
     While the server is known to be down, calls fail at once unless `force`d (invalidation always tries).
     """
+    return cache_run(lambda target: getattr(target, method)(*args, **kwargs), force=force, alias=alias)
+
+
+def cache_run(operation: Callable[[Any], Any], *, force: bool = False, alias: str | None = None) -> Any:
+    """`operation(target)` with cache_call's failure handling; target: django-redis' client object, or the backend."""
     alias = alias or app_settings.cache_alias()
     server = _server(alias)
     if not force and time.monotonic() < _unreachable_until.get(server, 0.0):
@@ -41,7 +47,7 @@ def cache_call(method: str, *args: Any, force: bool = False, alias: str | None =
     backend = caches[alias]
     target = backend.client if isinstance(backend, RedisCache) else backend
     try:
-        result = getattr(target, method)(*args, **kwargs)
+        result = operation(target)
     except (ConnectionInterrupted, RedisError, OSError) as exc:
         if server not in _unreachable_until:  # one traceback per outage, not one per request
             logger.warning("cache %s unreachable; skipping it for %.0f s at a time", server,
