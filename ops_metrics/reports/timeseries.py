@@ -26,7 +26,6 @@ def _bounds(window: Window, interval: str, tz: ZoneInfo, *, limit: int = MAX_BUC
     except TooManyBuckets as exc:
         raise InvalidQuery(
             "interval", f"The window holds more than {MAX_BUCKETS} {interval} buckets; choose a coarser interval.",
-            list(Interval.values),
         ) from exc
 
 
@@ -38,7 +37,6 @@ def _check_cost(*, current: list[datetime], previous: list[datetime] | None, met
             "interval",
             f"{buckets} {interval} buckets of {metrics} metrics cost {buckets * metrics}, more than the "
             f"{MAX_SERIES_COST} a series may; choose a coarser interval, fewer metrics or no comparison.",
-            list(Interval.values),
         )
 
 

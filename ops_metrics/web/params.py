@@ -19,12 +19,12 @@ from ops_metrics.windows.ranges import CustomRange, InvalidQuery, SeriesQuery
 MAX_VALUE_LENGTH = 200
 
 
-def _check_raw(param: str, values: list[str], valid: list[str]) -> None:
+def _check_raw(param: str, values: list[str]) -> None:
     for value in values:
         if "\x00" in value:
-            raise InvalidQuery(param, f"`{param}` must not contain NUL bytes.", valid)
+            raise InvalidQuery(param, f"`{param}` must not contain NUL bytes.")
         if len(value) > MAX_VALUE_LENGTH:
-            raise InvalidQuery(param, f"`{param}` must be at most {MAX_VALUE_LENGTH} characters.", valid)
+            raise InvalidQuery(param, f"`{param}` must be at most {MAX_VALUE_LENGTH} characters.")
 
 
 def _present(values: list[str]) -> list[str]:
@@ -32,29 +32,28 @@ def _present(values: list[str]) -> list[str]:
     return [value for value in values if value.strip()]
 
 
-def _single(param: str, normalised: list, valid: list[str]):
+def _single(param: str, normalised: list):
     """The one value a repeated parameter agrees on."""
     if any(value != normalised[0] for value in normalised[1:]):
-        raise InvalidQuery(param, f"`{param}` was given more than once with different values.", valid)
+        raise InvalidQuery(param, f"`{param}` was given more than once with different values.")
     return normalised[0]
 
 
 def _period(value: str, valid: list[str]) -> str:
     period = value.strip()
     if period not in valid:
-        raise InvalidQuery("period", f"Unknown period {period!r}; expected one of: {', '.join(valid)}.", valid)
+        raise InvalidQuery("period", f"Unknown period {period!r}; expected one of: {', '.join(valid)}.")
     return period
 
 
 def _groups(value: str, valid: list[str]) -> tuple[str, ...]:
     names = {name.strip() for name in value.split(",")} - {""}
     if not names:
-        raise InvalidQuery("include", f"`include` must name at least one of: {', '.join(valid)}.", valid)
+        raise InvalidQuery("include", f"`include` must name at least one of: {', '.join(valid)}.")
     unknown = sorted(names - set(valid))
     if unknown:
         raise InvalidQuery(
             "include", f"Unknown metric group {', '.join(map(repr, unknown))}; expected any of: {', '.join(valid)}.",
-            valid,
         )
     return tuple(group for group in valid if group in names)
 
@@ -62,11 +61,11 @@ def _groups(value: str, valid: list[str]) -> tuple[str, ...]:
 def parse_metrics_query(*, period: list[str], include: list[str]) -> tuple[str, tuple[str, ...]]:
     """(period, groups in canonical order) from the raw, possibly repeated, parameter values; InvalidQuery if bad."""
     periods, groups = list(Period.values), list(ALL_GROUPS)
-    _check_raw("period", period, periods)
-    _check_raw("include", include, groups)
+    _check_raw("period", period)
+    _check_raw("include", include)
     period = _present(period)
-    chosen_period = _single("period", [_period(v, periods) for v in period], periods) if period else DEFAULT_PERIOD.value
-    chosen_groups = _single("include", [_groups(v, groups) for v in include], groups) if include else tuple(groups)
+    chosen_period = _single("period", [_period(v, periods) for v in period]) if period else DEFAULT_PERIOD.value
+    chosen_groups = _single("include", [_groups(v, groups) for v in include]) if include else tuple(groups)
     return chosen_period, chosen_groups
 
 
@@ -85,7 +84,6 @@ def _moment(param: str, value: str) -> date | datetime:
     if moment is None or (isinstance(moment, datetime) and moment.tzinfo is None):
         raise InvalidQuery(
             param, f"`{param}` must be a local date (YYYY-MM-DD) or an ISO 8601 timestamp with an offset.",
-            RANGE_FORMATS,
         )
     return _in_calendar(param, moment)
 
@@ -93,9 +91,7 @@ def _moment(param: str, value: str) -> date | datetime:
 def _in_calendar(param: str, moment: date | datetime) -> date | datetime:
     """`moment` if its year is one a range may use, so no window computed from it can leave the calendar."""
     if not EARLIEST_YEAR <= moment.year <= LATEST_YEAR:
-        raise InvalidQuery(
-            param, f"`{param}` must fall in the years {EARLIEST_YEAR} to {LATEST_YEAR}.", RANGE_FORMATS
-        )
+        raise InvalidQuery(param, f"`{param}` must fall in the years {EARLIEST_YEAR} to {LATEST_YEAR}.")
     return moment
 
 
@@ -111,24 +107,24 @@ def parse_range(*, period: list[str], start: list[str], end: list[str]) -> Custo
 
     What needs the business timezone and `now` (a start that is not before now) is checked by `windows`.
     """
-    _check_raw("start", start, RANGE_FORMATS)
-    _check_raw("end", end, RANGE_FORMATS)
+    _check_raw("start", start)
+    _check_raw("end", end)
     period, start, end = _present(period), _present(start), _present(end)
     if not start and not end:
         return None
     if period:
-        raise InvalidQuery("period", "Give either `period` or `start` and `end`, not both.", list(Period.values))
+        raise InvalidQuery("period", "Give either `period` or `start` and `end`, not both.")
     for param, given in (("start", start), ("end", end)):
         if not given:
-            raise InvalidQuery(param, f"`{param}` is required with a custom range.", RANGE_FORMATS)
-    first = _single("start", [_moment("start", v) for v in start], RANGE_FORMATS)
-    last = _single("end", [_moment("end", v) for v in end], RANGE_FORMATS)
+            raise InvalidQuery(param, f"`{param}` is required with a custom range.")
+    first = _single("start", [_moment("start", v) for v in start])
+    last = _single("end", [_moment("end", v) for v in end])
     if isinstance(first, datetime) != isinstance(last, datetime):
-        raise InvalidQuery("end", "`start` and `end` must both be dates or both be timestamps.", RANGE_FORMATS)
+        raise InvalidQuery("end", "`start` and `end` must both be dates or both be timestamps.")
     if last <= first:
-        raise InvalidQuery("end", "`end` must be after `start`.", RANGE_FORMATS)
+        raise InvalidQuery("end", "`end` must be after `start`.")
     if last > _plus_years(first, MAX_RANGE_YEARS):
-        raise InvalidQuery("end", f"A custom range spans at most {MAX_RANGE_YEARS} years.", RANGE_FORMATS)
+        raise InvalidQuery("end", f"A custom range spans at most {MAX_RANGE_YEARS} years.")
     return CustomRange(start=first, end=last)
 
 
@@ -150,13 +146,13 @@ def _metrics(value: str, valid: list[str]) -> tuple[str, ...]:
     listed = [name.strip() for name in value.split(",")]
     names = set(listed) - {""}
     if not names:
-        raise InvalidQuery("metrics", f"`metrics` must name at least one of: {', '.join(valid)}.", valid)
+        raise InvalidQuery("metrics", f"`metrics` must name at least one of: {', '.join(valid)}.")
     if "" in listed or len(names) < len(listed):
-        raise InvalidQuery("metrics", "`metrics` must list each metric once, with no empty names.", valid)
+        raise InvalidQuery("metrics", "`metrics` must list each metric once, with no empty names.")
     unknown = sorted(names - set(valid))
     if unknown:
         raise InvalidQuery(
-            "metrics", f"Unknown metric {', '.join(map(repr, unknown))}; expected any of: {', '.join(valid)}.", valid
+            "metrics", f"Unknown metric {', '.join(map(repr, unknown))}; expected any of: {', '.join(valid)}."
         )
     return tuple(metric for metric in valid if metric in names)
 
@@ -164,7 +160,7 @@ def _metrics(value: str, valid: list[str]) -> tuple[str, ...]:
 def _choice(param: str, value: str, valid: list[str]) -> str:
     chosen = value.strip()
     if chosen not in valid:
-        raise InvalidQuery(param, f"Unknown {param} {chosen!r}; expected one of: {', '.join(valid)}.", valid)
+        raise InvalidQuery(param, f"Unknown {param} {chosen!r}; expected one of: {', '.join(valid)}.")
     return chosen
 
 
@@ -173,26 +169,25 @@ def parse_series_query(
 ) -> SeriesQuery:
     """The time-series query (docs/api.md) from the raw, possibly repeated, parameter values; InvalidQuery if bad."""
     series, periods, intervals = list(ALL_SERIES), list(Period.values), list(Interval.values)
-    for param, values, valid in (("metrics", metrics, series), ("period", period, periods),
-                                 ("interval", interval, intervals), ("compare", compare, BOOLEANS)):
-        _check_raw(param, values, valid)
+    for param, values in (("metrics", metrics), ("period", period), ("interval", interval), ("compare", compare)):
+        _check_raw(param, values)
     custom = parse_range(period=period, start=start, end=end)
     period, interval, compare = _present(period), _present(interval), _present(compare)
-    chosen_metrics = _single("metrics", [_metrics(v, series) for v in metrics], series) if metrics else None
+    chosen_metrics = _single("metrics", [_metrics(v, series) for v in metrics]) if metrics else None
     if custom is not None:
         chosen_period = CUSTOM_PERIOD
     elif period:
-        chosen_period = _single("period", [_period(v, periods) for v in period], periods)
+        chosen_period = _single("period", [_period(v, periods) for v in period])
     else:
         chosen_period = DEFAULT_PERIOD.value
     if interval:
-        chosen_interval = _single("interval", [_choice("interval", v, intervals) for v in interval], intervals)
+        chosen_interval = _single("interval", [_choice("interval", v, intervals) for v in interval])
     else:
         chosen_interval = _custom_interval(custom) if custom else DEFAULT_INTERVALS[Period(chosen_period)].value
-    chosen_compare = _single("compare", [_choice("compare", v.lower(), BOOLEANS) for v in compare], BOOLEANS) \
+    chosen_compare = _single("compare", [_choice("compare", v.lower(), BOOLEANS) for v in compare]) \
         if compare else "false"
     if chosen_compare == "true" and chosen_period == Period.ALL:
-        raise InvalidQuery("compare", "`compare` needs a bounded period: `all` has no previous window.", ["false"])
+        raise InvalidQuery("compare", "`compare` needs a bounded period: `all` has no previous window.")
     return SeriesQuery(
         period=chosen_period, custom=custom, metrics=chosen_metrics, interval=chosen_interval,
         compare=chosen_compare == "true",

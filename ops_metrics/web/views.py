@@ -2,7 +2,6 @@
 import ipaddress
 
 from django.core.exceptions import SuspiciousOperation
-from django.http import Http404
 from django.utils.cache import get_conditional_response, patch_cache_control, patch_vary_headers
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema
@@ -151,8 +150,8 @@ class OpsDashboardViewSet(viewsets.ViewSet):
             # Django refuses to parse an oversized query string (DATA_UPLOAD_MAX_NUMBER_FIELDS): a JSON 400 too.
             exc = exceptions.ParseError("The query string has too many parameters.")
         refused = (
-            exceptions.PermissionDenied, exceptions.Throttled, exceptions.MethodNotAllowed, exceptions.NotFound,
-            exceptions.NotAcceptable, exceptions.ParseError, Http404,
+            exceptions.PermissionDenied, exceptions.Throttled, exceptions.MethodNotAllowed, exceptions.NotAcceptable,
+            exceptions.ParseError,
         )
         if isinstance(exc, refused) and self._logged_in():
             self._audit_refusal()

@@ -61,3 +61,13 @@ def test_bodies_without_revenue_may_be_kept_and_revalidated(request, frozen, cli
 
     assert {"private", "no-cache"} <= _directives(response)
     assert "no-store" not in _directives(response)
+
+
+@pytest.mark.parametrize("path", [METRICS, SERIES])
+def test_an_unknown_format_is_ignored_never_a_404(admin_client_api, frozen, path):
+    as_json = admin_client_api.get(path, {"period": "week"})
+    unknown = admin_client_api.get(path, {"period": "week", "format": "xml"})
+    unknown_csv = admin_client_api.get(path, {"period": "week", "format": "xml"}, HTTP_ACCEPT=CSV)
+
+    assert (unknown.status_code, unknown["ETag"]) == (200, as_json["ETag"])
+    assert (unknown_csv.status_code, unknown_csv["Content-Type"]) == (200, "text/csv; charset=utf-8")
