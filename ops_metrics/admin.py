@@ -1,5 +1,6 @@
-"""Admin: the one OpsConfig row (editable) and the audit log (read-only)."""
-from django.contrib import admin
+"""Admin: the one OpsConfig row (editable), the audit log (read-only), and the user admin's note on audit rows."""
+from django.contrib import admin, messages
+from django.contrib.auth import get_user_model
 from django.core.exceptions import PermissionDenied
 from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
 from django.urls import reverse
@@ -34,9 +35,11 @@ class OpsConfigAdmin(admin.ModelAdmin):
 class OpsAuditLogAdmin(admin.ModelAdmin):
     """The audit trail, newest first: filterable and searchable, never added to, changed or deleted here."""
 
-    list_display = ["created_at", "user", "staff", "action", "period", "include", "figure", "staff_filter", "ip_address"]
+    list_display = [
+        "created_at", "username", "user", "staff", "action", "period", "include", "figure", "staff_filter", "ip_address",
+    ]
     list_filter = ["action", ("user", admin.RelatedOnlyFieldListFilter), ("created_at", admin.DateFieldListFilter)]
-    search_fields = ["user__username", "ip_address", "period"]
+    search_fields = ["username", "user__username", "ip_address", "period"]
     date_hierarchy = "created_at"
     ordering = ["-created_at", "-id"]
     list_select_related = ["user", "staff"]
@@ -51,3 +54,28 @@ class OpsAuditLogAdmin(admin.ModelAdmin):
 
     def has_delete_permission(self, request: HttpRequest, obj: OpsAuditLog | None = None) -> bool:
         return False
+
+
+_user_model = get_user_model()
+_UserAdminBase = type(admin.site._registry[_user_model]) if admin.site.is_registered(_user_model) else admin.ModelAdmin
+
+
+class OpsUserAdmin(_UserAdminBase):
+    """The user admin as installed, whose delete confirmation says what becomes of the users' ops audit rows."""
+
+    def get_deleted_objects(self, objs, request: HttpRequest):
+        deleted = super().get_deleted_objects(objs, request)
+        # Both confirmation pages (one user, or the bulk action) post "post=yes" only to delete.
+        if request.POST.get("post") != "yes":
+            rows = OpsAuditLog.objects.filter(user__in=objs).count()
+            if rows:
+                messages.warning(
+                    request, f"Their {rows} ops audit log row{'s' if rows != 1 else ''} will be kept: the user is "
+                    "cleared on each, the username recorded with it stays.",
+                )
+        return deleted
+
+
+if admin.site.is_registered(_user_model):
+    admin.site.unregister(_user_model)
+admin.site.register(_user_model, OpsUserAdmin)

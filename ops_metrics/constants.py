@@ -115,7 +115,14 @@ ADMIN_ONLY_SERIES = (SeriesMetric.REVENUE,)
 DEFAULT_INTERVALS = {Period.TODAY: Interval.HOUR, Period.WEEK: Interval.DAY, Period.MONTH: Interval.DAY,
                      Period.ALL: Interval.MONTH}
 MAX_BUCKETS = 1000
+# The most a time series may cost, in buckets (of both windows with compare=true) times metrics (docs/guard-notes.md):
+# the largest default view, `all` by month, is at most MAX_BUCKETS buckets of every metric, with no comparison.
+MAX_SERIES_COST = MAX_BUCKETS * len(SeriesMetric)
 MAX_RANGE_YEARS = 3
+# The years a custom range's `start` and `end` may fall in (docs/guard-notes.md): every window, comparison and bucket
+# computed from such a range stays far inside what datetime can hold (years 1-9999), whatever the offset or timezone.
+EARLIEST_YEAR = 1900
+LATEST_YEAR = 2200
 
 PERM_READ = "ops.read"
 PERM_ADMIN = "ops.admin"

@@ -42,13 +42,18 @@ def cache_call(method: str, *args: Any, force: bool = False, alias: str | None =
     into "lock held" and `get` into "miss"; its client object raises instead, so that is what is called.
     While the server is known to be down, calls fail at once unless `force`d (invalidation always tries).
     """
+    return cache_run(lambda target: getattr(target, method)(*args, **kwargs), force=force, alias=alias)
+
+
+def cache_run(operation: Callable[[Any], Any], *, force: bool = False, alias: str | None = None) -> Any:
+    """`operation(target)` with cache_call's failure handling; target: django-redis' client object, or the backend."""
     alias = alias or app_settings.cache_alias()
     server = _server(alias)
     if not force and time.monotonic() < _unreachable_until.get(server, 0.0):
         raise CacheUnavailable(server)
     backend = caches[alias]
     target = backend.client if isinstance(backend, RedisCache) else backend
-    return _guarded(alias, lambda: getattr(target, method)(*args, **kwargs))
+    return _guarded(alias, lambda: operation(target))
 
 
 def _guarded(alias: str, operation: Callable[[], Any]) -> Any:
@@ -74,14 +79,14 @@ _MAX_SCRIPT = "local v = redis.call('GET', KEYS[1]) if not v or tonumber(v) < to
 
 def cache_max(key: str, value: int, *, force: bool = False) -> None:
     """Store `value` under `key` unless a larger integer is stored there (atomic on Redis); CacheUnavailable if down."""
-    alias = app_settings.cache_alias()
-    backend = caches[alias]
+    backend = caches[app_settings.cache_alias()]
     if not isinstance(backend, RedisCache):  # local memory: one process, so get-then-set is enough
         if (cache_call("get", key, force=force) or -1) < value:
             cache_call("set", key, value, timeout=None, force=force)
         return
-    client = cache_call("get_client", write=True, force=force)
-    _guarded(alias, lambda: client.eval(_MAX_SCRIPT, 1, backend.make_key(key), value))
+    cache_run(
+        lambda client: client.get_client(write=True).eval(_MAX_SCRIPT, 1, backend.make_key(key), value), force=force
+    )
 
 
 def forget_unreachable() -> None:

@@ -13,6 +13,8 @@ class OpsAuditLog(models.Model):
     user = models.ForeignKey(
         settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="ops_audit_logs"
     )
+    # Written with the row: deleting the user clears `user` but the trail still says who it was.
+    username = models.CharField(max_length=150, blank=True, help_text="The user's username when the row was written.")
     staff = models.ForeignKey("staff.Staff", null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
     action = models.CharField(max_length=32, choices=AuditAction.choices)
     resource_type = models.CharField(
@@ -33,7 +35,7 @@ class OpsAuditLog(models.Model):
         verbose_name_plural = "ops audit log"
 
     def __str__(self) -> str:
-        return f"{self.created_at:%Y-%m-%d %H:%M:%S} {self.user_id} {self.action}"
+        return f"{self.created_at:%Y-%m-%d %H:%M:%S} {self.username or self.user_id} {self.action}"
 
     def save(self, *args, **kwargs) -> None:
         if not self._state.adding:

@@ -224,7 +224,6 @@ def decode_cursor(*, query: RecordsQuery) -> Position | None:
     except (signing.BadSignature, ValueError, KeyError, TypeError, UnicodeDecodeError, json.JSONDecodeError) as exc:
         raise InvalidQuery(
             "cursor", "`cursor` is not a cursor of this query: use the `next` or `previous` link as given.",
-            ["a `next` or `previous` cursor of the same figure, window and staff filter"],
         ) from exc
 
 

@@ -116,7 +116,7 @@ def ordered(rows: list[dict], ordering: str) -> list[dict]:
     available = [name for name in FIELDS if not rows or name in rows[0]]
     if field not in available:
         valid = [*available, *(f"-{name}" for name in available)]
-        raise InvalidQuery("ordering", f"Unknown ordering {ordering!r}; expected one of: {', '.join(valid)}.", valid)
+        raise InvalidQuery("ordering", f"Unknown ordering {ordering!r}; expected one of: {', '.join(valid)}.")
     present = [row for row in rows if row[field] is not None]
     absent = [row for row in rows if row[field] is None]
     by_name = sorted((row for row in present if row["staff"] is not None), key=_name)

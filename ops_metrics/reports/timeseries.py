@@ -6,7 +6,7 @@ from zoneinfo import ZoneInfo
 
 from bookings.models import REVENUE_STATUSES
 from ops_metrics import app_settings
-from ops_metrics.constants import ALL_SERIES, MAX_BUCKETS, Interval, SeriesMetric
+from ops_metrics.constants import ALL_SERIES, MAX_BUCKETS, MAX_SERIES_COST, Interval, SeriesMetric
 from ops_metrics.engines import scan
 from ops_metrics.engines.selection import observe_computation, select_engine
 from ops_metrics.engines.totals import ComplaintSeries, StatusTally
@@ -26,8 +26,18 @@ def _bounds(window: Window, interval: str, tz: ZoneInfo, *, limit: int = MAX_BUC
     except TooManyBuckets as exc:
         raise InvalidQuery(
             "interval", f"The window holds more than {MAX_BUCKETS} {interval} buckets; choose a coarser interval.",
-            list(Interval.values),
         ) from exc
+
+
+def _check_cost(*, current: list[datetime], previous: list[datetime] | None, metrics: int, interval: str) -> None:
+    """InvalidQuery naming `interval` when the series would cost more than MAX_SERIES_COST buckets times metrics."""
+    buckets = len(current) - 1 + (len(previous) - 1 if previous is not None else 0)
+    if buckets * metrics > MAX_SERIES_COST:
+        raise InvalidQuery(
+            "interval",
+            f"{buckets} {interval} buckets of {metrics} metrics cost {buckets * metrics}, more than the "
+            f"{MAX_SERIES_COST} a series may; choose a coarser interval, fewer metrics or no comparison.",
+        )
 
 
 def _all_time_start(
@@ -97,6 +107,7 @@ def timeseries(*, query: SeriesQuery, metrics: Collection[str], config: OpsConfi
     # A DST change can give the previous window one bucket more than the current one.
     previous = _bounds(windows.comparison_previous, query.interval, tz, limit=MAX_BUCKETS + 2) if query.compare \
         else None
+    _check_cost(current=current, previous=previous, metrics=len(requested), interval=query.interval)
     bounds, previous_positions, current_positions = _merge(previous, current)
 
     values: dict[str, list] = {}

@@ -15,7 +15,7 @@ def record_audit(
     *, user: AbstractBaseUser, action: str, period: str, include: Sequence[str], ip_address: str | None,
     resource_type: str = ResourceType.DASHBOARD_METRICS, figure: str = "", staff_filter: str = "",
 ) -> OpsAuditLog:
-    """Append one audit row for a request by `user` (their Staff record attached when there is one).
+    """Append one audit row for a request by `user` (their username kept, their Staff record attached when there is one).
 
     The Staff record is looked up inside the INSERT, so the row costs one query; as with any expression saved
     on a model, the returned row holds the expression in `staff_id` until `refresh_from_db()`.
@@ -23,6 +23,7 @@ def record_audit(
     try:
         return OpsAuditLog.objects.create(
             user=user,
+            username=user.get_username(),
             staff_id=Subquery(Staff.objects.filter(user_id=user.pk).values("pk")),  # one-to-one: at most one row
             action=action,
             resource_type=resource_type,

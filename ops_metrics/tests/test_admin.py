@@ -134,8 +134,8 @@ def test_audit_log_is_read_only_in_admin(superuser, superuser_client, audit_entr
     assert model_admin.has_change_permission(request, entry) is False
     assert model_admin.has_delete_permission(request, entry) is False
     assert set(model_admin.get_readonly_fields(request, entry)) == {
-        "id", "user", "staff", "action", "resource_type", "period", "include", "figure", "staff_filter", "ip_address",
-        "created_at",
+        "id", "user", "username", "staff", "action", "resource_type", "period", "include", "figure", "staff_filter",
+        "ip_address", "created_at",
     }
     assert superuser_client.get(reverse("admin:ops_opsauditlog_change", args=[entry.pk])).status_code == 200
     assert superuser_client.post(
@@ -144,3 +144,28 @@ def test_audit_log_is_read_only_in_admin(superuser, superuser_client, audit_entr
     assert superuser_client.post(reverse("admin:ops_opsauditlog_delete", args=[entry.pk])).status_code == 403
     assert superuser_client.get(reverse("admin:ops_opsauditlog_add")).status_code == 403
     assert OpsAuditLog.objects.get(pk=entry.pk).period == "week"
+
+
+def test_deleting_a_user_says_their_audit_rows_are_kept_and_keeps_them(superuser_client, reader_user, reader_client_api):
+    reader_client_api.get("/api/v1/ops/dashboard/metrics", {"include": "sla"})
+    reader_client_api.get("/api/v1/ops/dashboard/metrics", {"include": "revenue"})
+    delete_url = reverse("admin:auth_user_delete", args=[reader_user.pk])
+
+    confirmation = superuser_client.get(delete_url)
+
+    assert confirmation.status_code == 200
+    assert "Their 2 ops audit log rows will be kept" in confirmation.content.decode()
+    assert superuser_client.post(delete_url, {"post": "yes"}).status_code == 302
+    assert list(OpsAuditLog.objects.values_list("user", "username")) == [(None, "ops_reader_user")] * 2
+    listing = superuser_client.get(AUDIT_CHANGELIST_URL, {"q": "ops_reader_user"})
+    assert len(_listed(listing)) == 2
+    assert "ops_reader_user" in listing.content.decode()
+
+
+def test_the_bulk_delete_confirmation_says_it_too(superuser_client, reader_user, admin_user, audit_entries):
+    response = superuser_client.post(
+        reverse("admin:auth_user_changelist"), {"action": "delete_selected", "_selected_action": [reader_user.pk, admin_user.pk]}
+    )
+
+    assert response.status_code == 200
+    assert "Their 2 ops audit log rows will be kept" in response.content.decode()

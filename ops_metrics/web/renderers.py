@@ -1,6 +1,7 @@
 """CSV renderers of the dashboard payloads (`Accept: text/csv` or `?format=csv`), and lenient `format` negotiation."""
 import csv
 import io
+import re
 from collections.abc import Iterable, Iterator
 
 from rest_framework.negotiation import DefaultContentNegotiation
@@ -28,23 +29,26 @@ def _flatten(value: object, prefix: str = "") -> Iterator[tuple[str, object]]:
         yield prefix, value
 
 
-# A spreadsheet reads a cell beginning with one of these as a formula (CSV injection, OWASP).
+# Spreadsheets run a cell starting with one of these as a formula (OWASP, CSV injection).
 FORMULA_TRIGGERS = ("=", "+", "-", "@", "\t", "\r")
+# A plain decimal number ("-12.50": money is encoded as text) is a value to a spreadsheet, never a formula.
+_PLAIN_NUMBER = re.compile(r"-?[0-9]+(?:\.[0-9]+)?")
 
 
 def csv_cell(value: object) -> object:
-    """A value as every CSV of the app writes it: blank for null, JSON booleans, text that a spreadsheet would run
-    as a formula neutralised with a leading single quote; numbers as they are (a negative number is no formula)."""
+    """A value as every CSV of the app writes it: blank for null, JSON booleans, numbers as they are, and text that a
+    spreadsheet would run (starting with = + - @ TAB or CR, unless a plain decimal number) behind a leading `'`."""
     if value is None:
         return ""
     if isinstance(value, bool):
         return "true" if value else "false"
-    if isinstance(value, str) and value.startswith(FORMULA_TRIGGERS):
-        return "'" + value
+    if isinstance(value, str) and value.startswith(FORMULA_TRIGGERS) and not _PLAIN_NUMBER.fullmatch(value):
+        return f"'{value}"
     return value
 
 
-def _csv(header: list[str], rows: list[list[object]]) -> bytes:
+def write_csv(header: list[str], rows: list[list[object]]) -> bytes:
+    """The one CSV writer of the project: UTF-8, CRLF, header row first, every cell through `_cell`."""
     out = io.StringIO()
     writer = csv.writer(out, lineterminator="\r\n")
     writer.writerow([csv_cell(column) for column in header])
@@ -94,7 +98,7 @@ class _PayloadCSVRenderer(BaseRenderer):
             response["Content-Disposition"] = f'attachment; filename="{_filename(self.kind, data)}"'
         else:
             header, rows = _PayloadCSVRenderer.table(self, data)
-        return _csv(header, rows)
+        return write_csv(header, rows)
 
 
 class MetricsCSVRenderer(_PayloadCSVRenderer):

@@ -2,9 +2,8 @@
 import ipaddress
 
 from django.core.exceptions import SuspiciousOperation
-from django.http import Http404, StreamingHttpResponse
-from django.utils.cache import patch_cache_control, patch_vary_headers
-from django.utils.http import parse_etags
+from django.http import StreamingHttpResponse
+from django.utils.cache import get_conditional_response, patch_cache_control, patch_vary_headers
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema
 from rest_framework import exceptions, status, viewsets
@@ -16,6 +15,8 @@ from rest_framework.settings import api_settings
 from ops_metrics import app_settings
 from ops_metrics.constants import (
     DEFAULT_PERIOD,
+    MAX_BUCKETS,
+    MAX_SERIES_COST,
     THROTTLE_SCOPE,
     AuditAction,
     Interval,
@@ -110,7 +111,7 @@ def _responses(body: type, error: type, description: str) -> dict:
         400: (error, "A query parameter is invalid."),
         401: (ErrorDetail, "No or invalid credentials."),
         403: (ErrorDetail, "Neither ops.read nor ops.admin."),
-        429: (ErrorDetail, "Too many requests; see Retry-After."),
+        429: (ErrorDetail, "Too many requests, or another cold computation of yours still running; see Retry-After."),
     }
     responses: dict = {304: OpenApiResponse(description="Unchanged since the ETag sent in If-None-Match.")}
     for code, (schema, text) in documented.items():
@@ -128,11 +129,16 @@ RECORDS_DESCRIPTION = (
 )
 
 
-def _etag_matches(if_none_match: str | None, etag: str) -> bool:
-    """Weak comparison, as If-None-Match requires."""
-    if not if_none_match:
-        return False
-    return any(tag == "*" or tag.removeprefix("W/") == etag for tag in parse_etags(if_none_match))
+def _representation_etag(etag: str, representation: str) -> str:
+    """The validator of one representation (json, api = browsable HTML, csv) of a payload: each body has its own."""
+    return f'{etag[:-1]}-{representation}"'
+
+
+def _carries_revenue(payload: dict) -> bool:
+    """Whether a payload holds an amount: the revenue group or series, a revenue figure's records, staff revenue."""
+    rows = payload.get("results", payload.get("rows", []))
+    return (MetricGroup.REVENUE in payload or SeriesMetric.REVENUE in payload.get("series", {}) or "amount" in payload
+            or any("total_amount" in row or "revenue" in row for row in rows))
 
 
 class OpsDashboardViewSet(viewsets.ViewSet):
@@ -194,8 +200,8 @@ class OpsDashboardViewSet(viewsets.ViewSet):
             # Django refuses to parse an oversized query string (DATA_UPLOAD_MAX_NUMBER_FIELDS): a JSON 400 too.
             exc = exceptions.ParseError("The query string has too many parameters.")
         refused = (
-            exceptions.PermissionDenied, exceptions.Throttled, exceptions.MethodNotAllowed, exceptions.NotFound,
-            exceptions.NotAcceptable, exceptions.ParseError, Http404,
+            exceptions.PermissionDenied, exceptions.Throttled, exceptions.MethodNotAllowed, exceptions.NotAcceptable,
+            exceptions.ParseError,
         )
         if isinstance(exc, refused) and self._logged_in():
             self._audit_refusal()
@@ -245,6 +251,8 @@ class OpsDashboardViewSet(viewsets.ViewSet):
                 user=request.user, period=query.validated_data["period"], groups=query.validated_data["groups"],
                 custom=query.validated_data["custom"], staff=query.validated_data["staff"], ip_address=client_ip(request),
             )
+        except dashboard.ComputationBusy as exc:
+            raise _busy(exc) from exc
         except InvalidQuery as exc:  # the range cannot be served (audited by the service)
             body = {"detail": "Invalid query parameters.", "errors": {exc.param: [exc.message]},
                     "valid": VALID_QUERY_VALUES}
@@ -252,12 +260,11 @@ class OpsDashboardViewSet(viewsets.ViewSet):
         return self._conditional(result)
 
     def _conditional(self, result: dashboard.CachedMetrics) -> Response:
-        """The payload, or 304 when If-None-Match holds its ETag; private, revalidated, varying by credentials."""
+        """The payload, or 304 when If-None-Match holds this representation's ETag; private, varying by credentials."""
         request = self.request
-        etag = result.etag
-        if request.accepted_renderer.format == "csv":  # another representation of the same figures
-            etag = f'{etag[:-1]}-csv"'
-        if _etag_matches(request.headers.get("If-None-Match"), etag):
+        etag = _representation_etag(result.etag, request.accepted_renderer.format)
+        unchanged = get_conditional_response(request, etag=etag)  # weak If-None-Match comparison, "*" included
+        if unchanged is not None and unchanged.status_code == status.HTTP_304_NOT_MODIFIED:
             response = Response(status=status.HTTP_304_NOT_MODIFIED)
         else:
             response = Response(result.payload)  # rendered once per computation (reports.encoding.render_payload)
@@ -265,8 +272,12 @@ class OpsDashboardViewSet(viewsets.ViewSet):
         response["X-Cache"] = "hit" if result.hit else "miss"
         if result.age is not None:  # an older generation served while it is recomputed (max_staleness_seconds)
             response["Age"] = str(result.age)
-        # Bodies depend on who asks; browsers may keep them but must revalidate (cheap, thanks to the ETag).
-        patch_cache_control(response, private=True, no_cache=True)
+        if _carries_revenue(result.payload):
+            # Revenue is kept on no disk or shared cache; the page and API clients revalidate with the ETag themselves.
+            patch_cache_control(response, private=True, no_store=True)
+        else:
+            # Bodies depend on who asks; browsers may keep them but must revalidate (cheap, thanks to the ETag).
+            patch_cache_control(response, private=True, no_cache=True)
         patch_vary_headers(response, ("Accept", "Authorization", "Cookie"))
         return response
 
@@ -296,7 +307,9 @@ class OpsDashboardViewSet(viewsets.ViewSet):
             OpenApiParameter(
                 "interval", OpenApiTypes.STR, enum=Interval.values,
                 description="Bucket unit; default hour for today, day for week and month, month for all; for a "
-                "custom range hour up to 2 days, day up to 92, week up to 366, else month. At most 1000 buckets.",
+                "custom range hour up to 2 days, day up to 92, week up to 366, else month. At most "
+                f"{MAX_BUCKETS} buckets, and at most {MAX_SERIES_COST} buckets times metrics (the buckets of both "
+                "windows with compare=true).",
             ),
             OpenApiParameter(
                 "compare", OpenApiTypes.BOOL, default=False,
@@ -325,6 +338,8 @@ class OpsDashboardViewSet(viewsets.ViewSet):
             result = dashboard.timeseries_for_user(
                 user=request.user, query=query.validated_data["query"], ip_address=client_ip(request)
             )
+        except dashboard.ComputationBusy as exc:
+            raise _busy(exc) from exc
         except InvalidQuery as exc:  # the window cannot be served (audited by the service)
             return _timeseries_error({exc.param: [exc.message]})
         return self._conditional(result)
@@ -428,6 +443,11 @@ class OpsDashboardViewSet(viewsets.ViewSet):
         return self._conditional(result)
 
 
+def _busy(exc: dashboard.ComputationBusy) -> exceptions.Throttled:
+    """A 429 with Retry-After, audited by handle_exception like the rate limit's."""
+    return exceptions.Throttled(wait=exc.retry_after, detail="Another computation of yours is still running.")
+
+
 def _timeseries_error(errors: dict) -> Response:
     body = {"detail": "Invalid query parameters.", "errors": errors, "valid": VALID_TIMESERIES_VALUES}
     return Response(TimeseriesQueryErrorResponse(body).data, status=status.HTTP_400_BAD_REQUEST)
@@ -465,7 +485,10 @@ def _streamed(export: records.RecordsExport) -> StreamingHttpResponse:
     rows = (cells(row) for row in export.rows)
     response = StreamingHttpResponse(csv_stream(header, rows), content_type="text/csv; charset=utf-8")
     response["Content-Disposition"] = f'attachment; filename="{export.filename}"'
-    patch_cache_control(response, private=True, no_cache=True)
+    if "total_amount" in export.columns:  # amounts are kept on no disk (as in _carries_revenue)
+        patch_cache_control(response, private=True, no_store=True)
+    else:
+        patch_cache_control(response, private=True, no_cache=True)
     patch_vary_headers(response, ("Accept", "Authorization", "Cookie"))
     return response
 

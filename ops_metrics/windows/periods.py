@@ -104,7 +104,7 @@ def custom_windows(*, custom: CustomRange, now: datetime, tz: ZoneInfo) -> Windo
     fixed = build_windows(period=Period.TODAY, now=now, tz=tz)
     start, end = _instant(custom.start, tz), min(_instant(custom.end, tz), fixed.now)
     if start >= end:
-        raise InvalidQuery("start", "`start` must be before now.", [])
+        raise InvalidQuery("start", "`start` must be before now.")
     if custom.by_days:
         days = timedelta(days=(custom.end - custom.start).days)
         local_end = end.astimezone(tz)

@@ -5,13 +5,12 @@ from datetime import date, datetime
 
 
 class InvalidQuery(ValueError):
-    """A query parameter that cannot be served, with the values that would have been."""
+    """A query parameter that cannot be served, and why."""
 
-    def __init__(self, param: str, message: str, valid: list[str]) -> None:
+    def __init__(self, param: str, message: str) -> None:
         super().__init__(message)
         self.param = param
         self.message = message
-        self.valid = valid
 
 
 @dataclass(frozen=True)

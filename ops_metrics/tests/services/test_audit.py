@@ -1,9 +1,13 @@
 """The audit trail the metrics endpoint leaves: one row per allowed or refused authenticated request."""
+import importlib
 from datetime import datetime
+from types import SimpleNamespace
 from zoneinfo import ZoneInfo
 
 import pytest
+from django.apps import apps as django_apps
 from django.conf import settings
+from django.db import connection
 from django.test import Client, override_settings
 from rest_framework.test import APIClient
 
@@ -236,3 +240,24 @@ def test_record_audit_is_one_insert_that_finds_the_staff_record(django_assert_nu
     assert rows() == [
         ("sam", "Sam Staff", AuditAction.VIEW_METRICS, ResourceType.DASHBOARD_METRICS, "all", ["sla"], None)
     ]
+
+
+def test_the_username_is_written_with_the_row_and_outlives_the_user(reader_user):
+    record_audit(user=reader_user, action=AuditAction.VIEW_METRICS, period="week", include=["sla"], ip_address=None)
+
+    reader_user.delete()
+
+    row = OpsAuditLog.objects.get()
+    assert (row.user_id, row.username) == (None, "ops_reader_user")
+    assert "ops_reader_user" in str(row)
+
+
+def test_the_migration_fills_the_username_of_existing_rows(reader_user):
+    migration = importlib.import_module("ops_metrics.migrations.0009_audit_username")
+    kept = OpsAuditLog.objects.create(user=reader_user, action=AuditAction.VIEW_METRICS)
+    orphan = OpsAuditLog.objects.create(user=None, action=AuditAction.VIEW_METRICS)
+
+    migration.fill_usernames(django_apps, SimpleNamespace(connection=connection))
+
+    assert OpsAuditLog.objects.get(pk=kept.pk).username == "ops_reader_user"
+    assert OpsAuditLog.objects.get(pk=orphan.pk).username == ""
