@@ -111,6 +111,11 @@ class OpsWebhookEndpointAdmin(admin.ModelAdmin):
     fields = ["name", "url", "enabled", "disabled_reason"]
     actions = ["regenerate_secret"]
 
+    def formfield_for_dbfield(self, db_field, request: HttpRequest, **kwargs):
+        if db_field.name == "url":
+            kwargs["assume_scheme"] = "https"
+        return super().formfield_for_dbfield(db_field, request, **kwargs)
+
     def save_model(self, request: HttpRequest, obj: OpsWebhookEndpoint, form, change: bool) -> None:
         super().save_model(request, obj, form, change)
         if not change:
