@@ -101,7 +101,7 @@ def _payloads(rules: list[OpsAlertRule], *, now: datetime) -> dict[str, dict]:
 
 
 def advance(*, rule: OpsAlertRule, value: Decimal | None, holds: bool, now: datetime) -> str | None:
-    """Move the rule's state machine one step at `now` and save it; the event to notify, if any (not written here)."""
+    """Move the rule's state machine one step at `now` (not saved); the event to notify, if any (not written here)."""
     event = None
     if holds:
         if rule.state == AlertState.OK:
@@ -123,8 +123,8 @@ def advance(*, rule: OpsAlertRule, value: Decimal | None, holds: bool, now: date
 def evaluate_rules(*, now: datetime | None = None, using: str = DEFAULT_DB_ALIAS) -> EvaluationReport:
     """Evaluate every rule once (disabled ones return to ok), under the advisory lock; idempotent at a given `now`.
 
-    Each state change and the notification it causes are written in one transaction (the outbox); delivery is
-    separate (ops_metrics.alerts.delivery). Rules sharing a period share one cached metrics computation.
+    The pass's state changes and the notifications they cause are written in one transaction (the outbox); delivery
+    is separate (ops_metrics.alerts.delivery). Rules sharing a period share one cached metrics computation.
     """
     with evaluation_lock(using=using) as acquired:
         if not acquired:
@@ -137,18 +137,25 @@ def evaluate_rules(*, now: datetime | None = None, using: str = DEFAULT_DB_ALIAS
         payloads = _payloads(active, now=now)
         report = EvaluationReport(ran=True, computations=len(payloads))
         active_ids = {rule.pk for rule in active}
-        for rule in rules:
-            value = figure_value(payloads[rule.period], rule.figure) if rule.pk in active_ids else None
-            with transaction.atomic(using=using):
+        # One transaction for the pass: every state change commits with the notifications it caused, or none does
+        # (the next pass then redoes it). One UPDATE stamps every rule; only rules whose state moved get their own.
+        changing = [name for name in OpsAlertRule.STATE_FIELDS if name != "last_evaluated_at"]
+        with transaction.atomic(using=using):
+            OpsAlertRule.objects.using(using).filter(pk__in=[rule.pk for rule in rules]).update(last_evaluated_at=now)
+            for rule in rules:
+                value = figure_value(payloads[rule.period], rule.figure) if rule.pk in active_ids else None
                 was_firing, since = rule.state == AlertState.FIRING, rule.state_since
+                before = [getattr(rule, name) for name in changing]
                 event = advance(rule=rule, value=value, holds=condition_holds(rule=rule, value=value), now=now)
-                rule.save(using=using, update_fields=OpsAlertRule.STATE_FIELDS)
+                changed = [name for name, old in zip(changing, before, strict=True) if getattr(rule, name) != old]
+                if changed:
+                    rule.save(using=using, update_fields=changed)
                 if event:
                     # A repeat says since when it has been firing; a change, since now.
                     moment = since if (event == AlertEvent.FIRING and was_firing) else now
                     notification = write_notification(rule=rule, event=event, value=value, since=moment, now=now)
                     report.notifications.append(notification.pk)
-            report.evaluated += rule.pk in active_ids
+        report.evaluated = len(active_ids)
         telemetry.ALERT_FIRING.clear()
         for rule in rules:
             telemetry.ALERT_FIRING.labels(rule=rule.name).set(int(rule.state == AlertState.FIRING))
