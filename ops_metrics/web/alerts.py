@@ -16,28 +16,31 @@ from ops_metrics.web.views import client_ip
 class AlertRuleSerializer(serializers.Serializer):
     """An alert rule and where its state machine stands (channels are not shown)."""
 
-    id = serializers.IntegerField()
-    name = serializers.CharField()
+    id = serializers.IntegerField(help_text="The rule's id.")
+    name = serializers.CharField(help_text="The rule's name, as notifications carry it in `rule`.")
     figure = serializers.CharField(help_text="JSON path of the watched figure in the metrics payload.")
-    period = serializers.ChoiceField(choices=Period.choices)
-    comparator = serializers.ChoiceField(choices=AlertComparator.choices)
-    threshold = serializers.DecimalField(max_digits=14, decimal_places=2, coerce_to_string=True)
+    period = serializers.ChoiceField(choices=Period.choices, help_text="The period the figure is computed for.")
+    comparator = serializers.ChoiceField(choices=AlertComparator.choices,
+                                         help_text="How the figure is compared with the threshold.")
+    threshold = serializers.DecimalField(max_digits=14, decimal_places=2, coerce_to_string=True,
+                                         help_text="The line the figure is compared with.")
     for_seconds = serializers.IntegerField(help_text="How long the condition must hold before the rule fires.")
     repeat_seconds = serializers.IntegerField(help_text="Re-notification interval while firing; 0 = never.")
-    enabled = serializers.BooleanField()
-    state = serializers.ChoiceField(choices=AlertState.choices)
+    enabled = serializers.BooleanField(help_text="Whether the rule is evaluated.")
+    state = serializers.ChoiceField(choices=AlertState.choices,
+                                    help_text="ok; pending (condition holds, not yet for `for_seconds`); firing.")
     state_since = serializers.DateTimeField(allow_null=True, help_text="When the rule entered its state.")
     last_value = serializers.DecimalField(max_digits=16, decimal_places=2, coerce_to_string=True, allow_null=True,
                                           help_text="The figure at the last evaluation (null: not evaluated or null).")
-    last_evaluated_at = serializers.DateTimeField(allow_null=True)
-    last_notified_at = serializers.DateTimeField(allow_null=True)
+    last_evaluated_at = serializers.DateTimeField(allow_null=True, help_text="When the rule was last evaluated.")
+    last_notified_at = serializers.DateTimeField(allow_null=True, help_text="When it last caused a notification.")
 
 
 class AlertListResponse(serializers.Serializer):
     """The rules the user may see, firing first."""
 
     firing = serializers.IntegerField(help_text="How many of the listed rules are firing.")
-    results = AlertRuleSerializer(many=True)
+    results = AlertRuleSerializer(many=True, help_text="The rules, firing first, then by name.")
 
 
 class OpsAlertViewSet(viewsets.ViewSet):
