@@ -232,6 +232,8 @@ SPECTACULAR_SETTINGS = {
         "ReportedPeriodEnum": "ops_metrics.constants.ReportedPeriod",
         "SeriesMetricEnum": "ops_metrics.constants.SeriesMetric",
         "IntervalEnum": "ops_metrics.constants.Interval",
+        "AlertStateEnum": "ops_metrics.constants.AlertState",
+        "AlertComparatorEnum": "ops_metrics.constants.AlertComparator",
     },
     "PREPROCESSING_HOOKS": ["ops_metrics.web.openapi.drop_optional_trailing_slash"],
 }

@@ -1,11 +1,20 @@
-"""Admin: the one OpsConfig row (editable), the audit log (read-only), and the user admin's note on audit rows."""
+"""Admin: the OpsConfig row, the audit log (read-only, with a note on the user admin), alert rules, endpoints, outbox."""
 from django.contrib import admin, messages
 from django.contrib.auth import get_user_model
 from django.core.exceptions import PermissionDenied
 from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
 from django.urls import reverse
 
-from ops_metrics.models import OpsAuditLog, OpsConfig
+from ops_metrics.models import (
+    OpsAlertAttempt,
+    OpsAlertDelivery,
+    OpsAlertNotification,
+    OpsAlertRule,
+    OpsAuditLog,
+    OpsConfig,
+    OpsWebhookEndpoint,
+)
+from ops_metrics.models.alerts import generate_secret
 
 
 @admin.register(OpsConfig)
@@ -54,6 +63,133 @@ class OpsAuditLogAdmin(admin.ModelAdmin):
 
     def has_delete_permission(self, request: HttpRequest, obj: OpsAuditLog | None = None) -> bool:
         return False
+
+
+class ReadOnlyAdmin(admin.ModelAdmin):
+    """Shown, never added, changed or deleted here."""
+
+    def has_add_permission(self, request: HttpRequest, obj=None) -> bool:
+        return False
+
+    def has_change_permission(self, request: HttpRequest, obj=None) -> bool:
+        return False
+
+    def has_delete_permission(self, request: HttpRequest, obj=None) -> bool:
+        return False
+
+
+@admin.register(OpsAlertRule)
+class OpsAlertRuleAdmin(admin.ModelAdmin):
+    """Alert rules; their state is the runner's. Changes are recorded by the admin's own history (LogEntry)."""
+
+    list_display = ["name", "figure", "comparator", "threshold", "period", "enabled", "state", "state_since",
+                    "last_value", "last_evaluated_at"]
+    list_filter = ["state", "enabled", "period"]
+    search_fields = ["name", "figure"]
+    filter_horizontal = ["webhooks"]
+    readonly_fields = list(OpsAlertRule.STATE_FIELDS)
+    fieldsets = [
+        (None, {"fields": ["name", "enabled", "figure", "period", "staff", "comparator", "threshold", "for_seconds",
+                           "repeat_seconds", "owner"]}),
+        ("Channels", {"fields": ["webhooks", "emails"]}),
+        ("State", {"fields": list(OpsAlertRule.STATE_FIELDS)}),
+    ]
+
+    def get_changeform_initial_data(self, request: HttpRequest) -> dict:
+        return {"owner": request.user.pk, **super().get_changeform_initial_data(request)}
+
+    def save_model(self, request: HttpRequest, obj: OpsAlertRule, form, change: bool) -> None:
+        if change:
+            # Never write back the state the form loaded: the runner may have moved it since.
+            obj.save(update_fields=[name for name in form.fields if name not in ("webhooks",)] + ["updated_at"])
+        else:
+            obj.save()
+
+
+@admin.register(OpsWebhookEndpoint)
+class OpsWebhookEndpointAdmin(admin.ModelAdmin):
+    """Endpoints: the signing secret is shown once, in a message after creation (or after a new one is generated)."""
+
+    list_display = ["__str__", "url", "enabled", "disabled_reason", "created_at"]
+    list_filter = ["enabled"]
+    fields = ["name", "url", "enabled", "disabled_reason"]
+    actions = ["regenerate_secret"]
+
+    def formfield_for_dbfield(self, db_field, request: HttpRequest, **kwargs):
+        if db_field.name == "url":
+            kwargs["assume_scheme"] = "https"
+        return super().formfield_for_dbfield(db_field, request, **kwargs)
+
+    def save_model(self, request: HttpRequest, obj: OpsWebhookEndpoint, form, change: bool) -> None:
+        super().save_model(request, obj, form, change)
+        if not change:
+            self._show_secret_once(request, obj)
+
+    def _show_secret_once(self, request: HttpRequest, endpoint: OpsWebhookEndpoint) -> None:
+        messages.warning(request, f"Signing secret of {endpoint} (copy it now, it is never shown again): "
+                                  f"{endpoint.secret}")
+
+    @admin.action(description="Generate a new signing secret (shown once)", permissions=["change"])
+    def regenerate_secret(self, request: HttpRequest, queryset) -> None:
+        for endpoint in queryset:
+            endpoint.secret = generate_secret()
+            endpoint.save(update_fields=["secret"])
+            self._show_secret_once(request, endpoint)
+
+
+class DeliveryInline(admin.TabularInline):
+    model = OpsAlertDelivery
+    fields = ["channel", "endpoint", "email", "attempts", "next_attempt_at", "delivered_at", "given_up_at"]
+    readonly_fields = fields
+    extra = 0
+    can_delete = False
+    show_change_link = True
+
+    def has_add_permission(self, request: HttpRequest, obj=None) -> bool:
+        return False
+
+
+class AttemptInline(admin.TabularInline):
+    model = OpsAlertAttempt
+    fields = ["started_at", "outcome", "status_code", "latency_ms", "error"]
+    readonly_fields = fields
+    extra = 0
+    can_delete = False
+
+    def has_add_permission(self, request: HttpRequest, obj=None) -> bool:
+        return False
+
+
+@admin.register(OpsAlertNotification)
+class OpsAlertNotificationAdmin(ReadOnlyAdmin):
+    """The outbox, newest first, with each notification's deliveries."""
+
+    list_display = ["id", "type", "rule", "created_at"]
+    list_filter = ["type"]
+    readonly_fields = ["id", "type", "rule", "payload", "created_at"]
+    inlines = [DeliveryInline]
+
+
+@admin.register(OpsAlertDelivery)
+class OpsAlertDeliveryAdmin(ReadOnlyAdmin):
+    """Deliveries with their attempts."""
+
+    list_display = ["notification", "channel", "endpoint", "email", "attempts", "next_attempt_at", "delivered_at",
+                    "given_up_at"]
+    list_filter = ["channel"]
+    list_select_related = ["notification", "endpoint"]
+    readonly_fields = DeliveryInline.fields + ["notification"]
+    inlines = [AttemptInline]
+
+
+@admin.register(OpsAlertAttempt)
+class OpsAlertAttemptAdmin(ReadOnlyAdmin):
+    """Every delivery attempt: outcome, HTTP status, latency and error (never a secret)."""
+
+    list_display = ["started_at", "delivery", "outcome", "status_code", "latency_ms", "error"]
+    list_filter = ["outcome"]
+    list_select_related = ["delivery"]
+    readonly_fields = ["delivery", *AttemptInline.fields]
 
 
 _user_model = get_user_model()

@@ -54,3 +54,18 @@ def engine() -> str:
     if choice not in ENGINES:
         raise ImproperlyConfigured(f"OPS_METRICS_ENGINE must be one of {', '.join(ENGINES)}, not {choice!r}.")
     return choice
+
+
+def alerts_allow_http() -> bool:
+    """Whether alert webhooks may use plain http (tests, a receiver on the same host); https only otherwise."""
+    return getattr(settings, "OPS_ALERTS_ALLOW_HTTP", False)
+
+
+def alerts_allow_private_networks() -> bool:
+    """Whether alert webhooks may reach private, loopback, link-local or reserved addresses."""
+    return getattr(settings, "OPS_ALERTS_ALLOW_PRIVATE_NETWORKS", False)
+
+
+def alerts_base_url() -> str:
+    """Scheme and host the `dashboard_url` of an alert starts with, e.g. https://ops.example.com ("" = a path)."""
+    return getattr(settings, "OPS_ALERTS_BASE_URL", "").rstrip("/")

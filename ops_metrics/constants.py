@@ -1,4 +1,4 @@
-"""Names defined once: periods, metric groups, series metrics, intervals, permissions, groups, audit actions."""
+"""Names defined once: periods, metric groups, series metrics, intervals, permissions, groups, audit actions, alerts."""
 from django.db import models
 
 
@@ -40,6 +40,8 @@ class AuditAction(models.TextChoices):
     VIEW_RECORDS_DENIED = "view_records_denied", "Refused records"
     VIEW_STAFF = "view_staff", "Viewed staff performance"
     VIEW_STAFF_DENIED = "view_staff_denied", "Refused staff performance"
+    VIEW_ALERTS = "view_alerts", "Viewed alerts"
+    VIEW_ALERTS_DENIED = "view_alerts_denied", "Refused alerts"
 
 
 class ResourceType(models.TextChoices):
@@ -49,6 +51,7 @@ class ResourceType(models.TextChoices):
     DASHBOARD_TIMESERIES = "dashboard_timeseries", "Dashboard time series"
     DASHBOARD_RECORDS = "dashboard_records", "Records behind a figure"
     DASHBOARD_STAFF = "dashboard_staff", "Per-staff performance"
+    ALERTS = "alerts", "Alert rules"
 
 
 class SeriesMetric(models.TextChoices):
@@ -131,3 +134,48 @@ ADMINS_GROUP = "Ops admins"
 
 # DRF throttle scope of the ops endpoints (its rate: REST_FRAMEWORK["DEFAULT_THROTTLE_RATES"]).
 THROTTLE_SCOPE = "ops_metrics"
+
+
+class AlertComparator(models.TextChoices):
+    """How an alert rule compares its figure with its threshold."""
+
+    GT = ">", "greater than"
+    GE = ">=", "greater than or equal to"
+    LT = "<", "less than"
+    LE = "<=", "less than or equal to"
+
+
+class AlertState(models.TextChoices):
+    """Where an alert rule stands: ok → pending (condition holds, not yet for long enough) → firing → ok."""
+
+    OK = "ok", "OK"
+    PENDING = "pending", "Pending"
+    FIRING = "firing", "Firing"
+
+
+class AlertEvent(models.TextChoices):
+    """The `type` of an alert notification (docs/alerts-notes.md, payload)."""
+
+    FIRING = "ops.alert.firing", "Firing"
+    RESOLVED = "ops.alert.resolved", "Resolved"
+
+
+class DeliveryChannel(models.TextChoices):
+    """Where an alert notification goes."""
+
+    WEBHOOK = "webhook", "Webhook"
+    EMAIL = "email", "Email"
+
+
+class AttemptOutcome(models.TextChoices):
+    """What one delivery attempt came to (also the `outcome` label of ops_alert_deliveries_total)."""
+
+    DELIVERED = "delivered", "Delivered"
+    FAILED = "failed", "Failed (retried)"
+    REFUSED = "refused", "Refused by the address guard (retried)"
+    GONE = "gone", "410 Gone (endpoint disabled)"
+    GIVEN_UP = "given_up", "Given up"
+
+
+# Figures an alert rule may watch beyond the counts of the records endpoint (docs/alerts-notes.md, figures).
+ALERT_EXTRA_FIGURES = ("sla.compliance_rate", "bookings.growth_rate")

@@ -1,6 +1,7 @@
-"""Routes of the ops API: /dashboard/metrics, with or without a trailing slash (no redirect)."""
+"""Routes of the ops API: /dashboard/metrics, /dashboard/timeseries, /alerts, with or without a trailing slash."""
 from rest_framework.routers import SimpleRouter
 
+from ops_metrics.web.alerts import OpsAlertViewSet
 from ops_metrics.web.views import OpsDashboardViewSet
 
 
@@ -14,5 +15,6 @@ class OptionalSlashRouter(SimpleRouter):
 
 router = OptionalSlashRouter()
 router.register("dashboard", OpsDashboardViewSet, basename="ops-dashboard")
+router.register("alerts", OpsAlertViewSet, basename="ops-alerts")
 
 urlpatterns = router.urls

@@ -1,4 +1,12 @@
-"""The ops app's models: its config row, the audit log and the rollup summary tables."""
+"""The ops app's models: its config row, the audit log, the rollup summary tables and the alerts."""
+from ops_metrics.models.alerts import (
+    ALERT_FIGURES,
+    OpsAlertAttempt,
+    OpsAlertDelivery,
+    OpsAlertNotification,
+    OpsAlertRule,
+    OpsWebhookEndpoint,
+)
 from ops_metrics.models.audit import OpsAuditLog
 from ops_metrics.models.config import OpsConfig, default_timezone, validate_timezone
 from ops_metrics.models.invalidations import PendingInvalidation
@@ -13,6 +21,8 @@ from ops_metrics.models.rollups import (
 )
 
 __all__ = [
-    "BookingRollup", "ComplaintCreatedRollup", "ComplaintResolvedRollup", "ComplaintRespondedRollup", "OpsAuditLog",
-    "OpsConfig", "PendingInvalidation", "ResolvedOutcome", "Rollup", "RollupState", "default_timezone", "validate_timezone",
+    "ALERT_FIGURES", "BookingRollup", "ComplaintCreatedRollup", "ComplaintResolvedRollup", "ComplaintRespondedRollup",
+    "OpsAlertAttempt", "OpsAlertDelivery", "OpsAlertNotification", "OpsAlertRule", "OpsAuditLog", "OpsConfig",
+    "OpsWebhookEndpoint", "PendingInvalidation", "ResolvedOutcome", "Rollup", "RollupState", "default_timezone",
+    "validate_timezone",
 ]
