@@ -55,6 +55,7 @@ INSTALLED_APPS = [
     "axes",
     "health_check",
     "django_prometheus",
+    "pgtrigger",
     "staff",
     "bookings",
     "complaints",

@@ -1,5 +1,4 @@
 """Rollup summaries: every writer keeps them exact, the engine equals scan; rebuild, verify, compact, selection."""
-import importlib
 from datetime import UTC, datetime, timedelta
 from decimal import Decimal
 from io import StringIO
@@ -18,8 +17,9 @@ from ops_metrics.engines import rollup, scan
 from ops_metrics.engines.rollup import RAW, pieces
 from ops_metrics.engines.selection import select_engine
 from ops_metrics.rollups.maintenance import compact, mark_stale, rebuild
-from ops_metrics.rollups.sql import DAY, FINE, BookingRollup, ComplaintResolvedRollup, install_sql, uninstall_sql
+from ops_metrics.rollups.sql import DAY, FINE, BookingRollup, ComplaintResolvedRollup
 from ops_metrics.rollups.state import rollups_current, summary_differences
+from ops_metrics.rollups.triggers import SOURCE_MODELS
 from ops_metrics.tests.rollups.support import assert_engines_agree, pin_database_clock
 from ops_metrics.windows.periods import Window
 
@@ -236,22 +236,14 @@ def test_rebuild_command_and_status(history):
     ]
 
 
-def test_the_migration_installs_the_triggers_this_module_defines():
-    migration = importlib.import_module("ops_metrics.migrations.0005_rollups")
-    assert install_sql() == migration.INSTALL
-    assert uninstall_sql() == migration.UNINSTALL
-
-
-def test_the_migration_marks_summaries_current_only_when_the_tables_were_empty(history):
-    migration = importlib.import_module("ops_metrics.migrations.0005_rollups")
-    with connection.cursor() as cursor:
-        cursor.execute("DELETE FROM ops_rollup_state")
-
-    class Editor:
-        pass
-
-    editor = Editor()
-    editor.connection = connection
-    migration.install(None, editor)
-    assert not rollups_current(using="default")
-    _assert_exact()
+def test_the_migrations_installed_exactly_the_triggers_the_code_declares(db):
+    """The test database is built by the migrations: a trigger body changed without `makemigrations` is OUTDATED."""
+    for model in SOURCE_MODELS:
+        pgids = set()
+        for trigger in model._meta.triggers:
+            assert trigger.get_installation_status(model) == ("INSTALLED", True), trigger.get_uri(model)
+            pgids.add(trigger.get_pgid(model))
+        with connection.cursor() as cursor:
+            cursor.execute("SELECT tgname FROM pg_trigger WHERE tgrelid = %s::regclass AND NOT tgisinternal",
+                           [model._meta.db_table])
+            assert {name for (name,) in cursor.fetchall()} == pgids  # 0005's raw triggers are gone
