@@ -22,8 +22,6 @@ from bench.results import results_path, write_results  # noqa: E402
 from bench.run import Report, ensure_database, ms, spread, timed  # noqa: E402
 
 PERIODS = ("today", "week", "month", "all")
-TRIGGERS = ("ops_rollup_insert", "ops_rollup_update", "ops_rollup_delete", "ops_rollup_truncate")
-SOURCES = ("bookings_booking", "complaints_complaint")
 
 
 def parse_args() -> argparse.Namespace:
@@ -46,10 +44,13 @@ def parse_args() -> argparse.Namespace:
 def set_triggers(*, enabled: bool) -> None:
     from django.db import connection
 
+    from ops_metrics.rollups.triggers import SOURCE_MODELS
+
     with connection.cursor() as cursor:
-        for table in SOURCES:
-            for trigger in TRIGGERS:
-                cursor.execute(f"ALTER TABLE {table} {'ENABLE' if enabled else 'DISABLE'} TRIGGER {trigger}")
+        for model in SOURCE_MODELS:
+            for trigger in model._meta.triggers:
+                cursor.execute(f"ALTER TABLE {model._meta.db_table} {'ENABLE' if enabled else 'DISABLE'} TRIGGER "
+                               f"{trigger.get_pgid(model)}")
 
 
 def load(args, *, triggers: bool) -> dict[str, float]:

@@ -60,6 +60,7 @@ INSTALLED_APPS = [
     "csp",
     "health_check",
     "django_prometheus",
+    "pgtrigger",
     "staff",
     "bookings",
     "complaints",

@@ -1,4 +1,6 @@
 """Ops metrics app configuration."""
+from importlib import import_module
+
 from django.apps import AppConfig
 
 
@@ -9,6 +11,12 @@ class OpsMetricsConfig(AppConfig):
     label = "ops"
     verbose_name = "Ops metrics"
     default_auto_field = "django.db.models.BigAutoField"
+
+    def import_models(self) -> None:
+        super().import_models()
+        # The proxies carrying the rollup triggers are made of the rollups layer's SQL, above models/: registered here,
+        # with the other models, so that migrations and django-pgtrigger see them.
+        import_module("ops_metrics.rollups.triggers")
 
     def ready(self) -> None:
         from ops_metrics import checks  # noqa: F401  (registers the system checks)

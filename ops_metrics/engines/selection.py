@@ -1,15 +1,14 @@
 """Which engine serves a computation: OPS_METRICS_ENGINE, and for `auto` whether the summaries are current."""
-from types import ModuleType
-
 from django.db import connections
 
 from ops_metrics import app_settings, telemetry
 from ops_metrics.engines import rollup, scan
+from ops_metrics.engines.base import Engine
 from ops_metrics.rollups.state import rollups_current
 from ops_metrics.windows.ranges import StaffFilter
 
 
-def select_engine(*, using: str, staff: StaffFilter | None = None) -> ModuleType:
+def select_engine(*, using: str, staff: StaffFilter | None = None) -> Engine:
     """The engine for a computation on `using` per OPS_METRICS_ENGINE; auto = rollup while the summaries are current.
 
     A staff-filtered computation is scan's whatever the setting: the summaries have no staff dimension (yet).
@@ -22,11 +21,11 @@ def select_engine(*, using: str, staff: StaffFilter | None = None) -> ModuleType
     return rollup if rollups_current(using=using) else scan
 
 
-def engine_name(engine: ModuleType) -> str:
+def engine_name(engine: Engine) -> str:
     """`scan` or `rollup`, for logs and metrics."""
     return engine.__name__.rsplit(".", 1)[1]
 
 
-def observe_computation(*, kind: str, period: str, engine: ModuleType, seconds: float) -> None:
+def observe_computation(*, kind: str, period: str, engine: Engine, seconds: float) -> None:
     """Count one computation's duration in the service's Prometheus histogram."""
     telemetry.COMPUTATION_SECONDS.labels(kind=kind, period=period, engine=engine_name(engine)).observe(seconds)

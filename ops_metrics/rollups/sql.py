@@ -1,4 +1,9 @@
-"""SQL of the rollup summaries: the facts they follow, the triggers that keep them, fold, compaction and pruning."""
+"""SQL of the rollup summaries: the facts they follow, the trigger bodies that keep them, fold, compaction, pruning.
+
+The triggers are declared in ops_metrics/rollups/triggers.py (django-pgtrigger; their migrations freeze these bodies).
+Migration 0005 created what they write to and call: the `<table>_delta` tables and `ops_rollup_now()` (the database's
+now(), unless a session pins it: tests SET ops_rollup.now), so writers and readers agree.
+"""
 from dataclasses import dataclass
 
 from ops_metrics.models.rollups import (
@@ -28,11 +33,6 @@ FINE_DAYS = 70
 FINE_WRITTEN = f"ops_rollup_now() - interval '{FINE_DAYS} days'"
 FINE_READABLE = f"ops_rollup_now() - interval '{FINE_DAYS - 1} days'"
 FINE_PRUNED = f"ops_rollup_now() - interval '{FINE_DAYS + 1} days'"
-# The database's now(), unless a session pins it (tests: SET ops_rollup.now = '...'), so writers and readers agree.
-NOW_FUNCTION = (
-    "CREATE OR REPLACE FUNCTION ops_rollup_now() RETURNS timestamptz LANGUAGE sql STABLE AS "
-    "$body$ SELECT coalesce(nullif(current_setting('ops_rollup.now', true), '')::timestamptz, now()) $body$"
-)
 
 
 def _micros(event: str) -> str:
@@ -160,10 +160,10 @@ def prune_sql(fact: Fact) -> str:
     return f"DELETE FROM {fact.table} WHERE grain = {FINE} AND bucket < {FINE_PRUNED}"
 
 
-# Delta rows come and go: vacuum and analyze these tables far sooner than the defaults (20 % of the table) would.
-STORAGE = "autovacuum_vacuum_scale_factor = 0.01, autovacuum_analyze_scale_factor = 0.01"
 # A statement with at least this many rows (a bulk load) folds them in directly when it holds the compaction lock.
 DIRECT_FOLD_ROWS = 1000
+
+
 # Writers may fold (into rows another transaction may then need to wait on) only under the lock, and only in read
 # committed: under a snapshot isolation a key folded since the snapshot would fail the writer's statement. Nested IFs:
 # the lock is tried only when everything else holds (SQL does not promise to evaluate AND left to right).
@@ -174,76 +174,40 @@ def _may_fold(condition: str) -> str:
     )
 
 
-EVENTS = {
-    "insert": ("INSERT", "REFERENCING NEW TABLE AS new_rows", [("new_rows", 1)]),
-    "update": (
-        "UPDATE", "REFERENCING OLD TABLE AS old_rows NEW TABLE AS new_rows", [("new_rows", 1), ("old_rows", -1)]
-    ),
-    "delete": ("DELETE", "REFERENCING OLD TABLE AS old_rows", [("old_rows", -1)]),
+# Each trigger's transition tables with the sign their rows count with. A transition table may belong to a trigger of
+# one event only, hence one trigger per event.
+TRANSITIONS = {
+    "insert": [("new_rows", 1)],
+    "update": [("new_rows", 1), ("old_rows", -1)],
+    "delete": [("old_rows", -1)],
 }
+TRUNCATE = "truncate"
+# The trigger functions' variables (PL/pgSQL DECLARE): whether this statement holds the compaction lock.
+TRIGGER_DECLARE = [("folding", "boolean := false")]
 
 
-def _function(name: str, body: list[str], returns: str = "trigger") -> str:
-    statements = "\n".join(f"  {statement};" for statement in body)
-    end = "  RETURN NULL;\n" if returns == "trigger" else ""
-    return (
-        f"CREATE OR REPLACE FUNCTION {name}() RETURNS {returns} LANGUAGE plpgsql AS $body$\n"
-        f"DECLARE folding boolean := false;\nBEGIN\n{statements}\n{end}END\n$body$"
-    )
+def _compact(source: str) -> str:
+    return " ".join(f"{compact_sql(fact)}; {prune_sql(fact)};" for fact in facts_of(source))
 
 
-def install_sql() -> list[str]:
-    """The delta tables, and the functions and triggers (AFTER ... FOR EACH STATEMENT with transition tables).
+def trigger_body(*, source: str, event: str) -> str:
+    """The PL/pgSQL body of the AFTER ... FOR EACH STATEMENT trigger on `source` for `event` (insert ... truncate).
 
-    A transition table may belong to a trigger of one event only, hence one trigger per event. A statement's rows
-    become one aggregated INSERT per delta table, which has no index and whose rows no one updates: no lock for
-    writers to wait on. An UPDATE that changes no tracked column inserts nothing, its +new and −old rows cancelling
-    out. Folding deltas into the keyed tables is left to whoever holds the compaction lock (tried, never waited
-    for): a writer now and then, a bulk statement for its own rows, `ops_rollups compact`.
+    A statement's rows become one aggregated INSERT per delta table, which has no index and whose rows no one updates:
+    no lock for writers to wait on. An UPDATE that changes no tracked column inserts nothing, its +new and −old rows
+    cancelling out. Folding deltas into the keyed tables is left to whoever holds the compaction lock (tried, never
+    waited for): a bulk statement for its own rows, a writer now and then (COMPACT_PROBABILITY), `ops_rollups compact`.
     """
-    statements = [NOW_FUNCTION]
-    for fact in FACTS:
-        statements += [
-            f"CREATE TABLE IF NOT EXISTS {fact.delta} (LIKE {fact.table})",
-            f"ALTER TABLE {fact.delta} DROP COLUMN IF EXISTS id",
-            f"ALTER TABLE {fact.delta} SET ({STORAGE})",
-            f"ALTER TABLE {fact.table} SET ({STORAGE})",
-        ]
-    for source in SOURCES:
-        facts = facts_of(source)
-        compact = " ".join(f"{compact_sql(fact)}; {prune_sql(fact)};" for fact in facts)
-        statements.append(_function(f"{source}_rollup_compact", [
-            _may_fold(f"random() < {COMPACT_PROBABILITY}"), f"IF folding THEN {compact} END IF",
-        ], returns="void"))
-        for event, (verb, referencing, sources) in EVENTS.items():
-            function = f"{source}_rollup_{event}"
-            fold = " ".join(f"{fold_sql(fact, aggregate_sql(fact, sources))};" for fact in facts)
-            deltas = " ".join(f"{insert_sql(fact, fact.delta, aggregate_sql(fact, sources))};" for fact in facts)
-            statements.append(_function(function, [
-                _may_fold(f"(SELECT count(*) FROM {sources[0][0]}) >= {DIRECT_FOLD_ROWS}"),
-                f"IF folding THEN {fold} {compact} ELSE {deltas} PERFORM {source}_rollup_compact(); END IF",
-            ]))
-            statements.append(f"DROP TRIGGER IF EXISTS ops_rollup_{event} ON {source}")
-            statements.append(
-                f"CREATE TRIGGER ops_rollup_{event} AFTER {verb} ON {source} {referencing} "
-                f"FOR EACH STATEMENT EXECUTE FUNCTION {function}()"
-            )
-        truncate = f"{source}_rollup_truncate"
-        statements.append(_function(truncate, [f"DELETE FROM {t}" for f in facts for t in (f.table, f.delta)]))
-        statements.append(f"DROP TRIGGER IF EXISTS ops_rollup_truncate ON {source}")
-        statements.append(
-            f"CREATE TRIGGER ops_rollup_truncate AFTER TRUNCATE ON {source} "
-            f"FOR EACH STATEMENT EXECUTE FUNCTION {truncate}()"
-        )
-    return statements
-
-
-def uninstall_sql() -> list[str]:
-    statements = []
-    for source in SOURCES:
-        for event in [*EVENTS, "truncate"]:
-            statements.append(f"DROP TRIGGER IF EXISTS ops_rollup_{event} ON {source}")
-            statements.append(f"DROP FUNCTION IF EXISTS {source}_rollup_{event}()")
-        statements.append(f"DROP FUNCTION IF EXISTS {source}_rollup_compact()")
-    statements += [f"DROP TABLE IF EXISTS {fact.delta}" for fact in FACTS]
-    return [*statements, "DROP FUNCTION IF EXISTS ops_rollup_now()"]
+    facts = facts_of(source)
+    if event == TRUNCATE:
+        return " ".join([*(f"DELETE FROM {t};" for fact in facts for t in (fact.table, fact.delta)), "RETURN NULL;"])
+    sources = TRANSITIONS[event]
+    fold = " ".join(f"{fold_sql(fact, aggregate_sql(fact, sources))};" for fact in facts)
+    deltas = " ".join(f"{insert_sql(fact, fact.delta, aggregate_sql(fact, sources))};" for fact in facts)
+    return (
+        f"{_may_fold(f'(SELECT count(*) FROM {sources[0][0]}) >= {DIRECT_FOLD_ROWS}')}; "
+        f"IF folding THEN {fold} {_compact(source)} "
+        f"ELSE {deltas} {_may_fold(f'random() < {COMPACT_PROBABILITY}')}; "
+        f"IF folding THEN {_compact(source)} END IF; END IF; "
+        "RETURN NULL;"
+    )
