@@ -1,31 +1,16 @@
 """Login protection (django-axes) for the two login pages: lockout per account and per client address."""
-import ipaddress
 from collections.abc import Callable
 
 from axes.decorators import axes_dispatch
 from axes.handlers.database import AxesDatabaseHandler
 from axes.helpers import get_client_username
 from axes.models import AccessAttempt
-from django.conf import settings
 from django.http import HttpRequest, HttpResponse
 from drf_spectacular.authentication import SessionScheme
 from rest_framework import authentication, exceptions
 from rest_framework.request import Request
 
 from config.errors import send_request_refused
-
-
-def client_ip(request: HttpRequest) -> str | None:
-    """The address a lockout is counted against: as the audit log records it (REMOTE_ADDR, or the last
-    X-Forwarded-For entry when OPS_METRICS_TRUST_X_FORWARDED_FOR is on), so one proxy is not one client."""
-    candidate = request.META.get("REMOTE_ADDR", "")
-    forwarded = request.META.get("HTTP_X_FORWARDED_FOR", "")
-    if settings.OPS_METRICS_TRUST_X_FORWARDED_FOR and forwarded:
-        candidate = forwarded.rsplit(",", 1)[-1].strip()
-    try:
-        return str(ipaddress.ip_address(candidate)).partition("%")[0]
-    except ValueError:
-        return None
 
 
 def login_protected(view: Callable[..., HttpResponse]) -> Callable[..., HttpResponse]:

@@ -7,7 +7,7 @@ from django.http import Http404, HttpRequest, HttpResponse
 from django.views.decorators.cache import never_cache
 from django_prometheus.exports import ExportToDjangoView
 
-from config.auth import client_ip
+from ops_metrics.addresses import client_ip
 
 
 def _bearer_token(request: HttpRequest) -> str:

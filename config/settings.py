@@ -171,7 +171,7 @@ AXES_LOCKOUT_PARAMETERS = env.list("LOGIN_LOCKOUT_PARAMETERS", default=["usernam
 AXES_HANDLER = "config.auth.LoginAttemptHandler"
 AXES_RESET_ON_SUCCESS = True
 AXES_ENABLE_ACCESS_FAILURE_LOG = True
-AXES_CLIENT_IP_CALLABLE = "config.auth.client_ip"
+AXES_CLIENT_IP_CALLABLE = "ops_metrics.addresses.client_ip"
 # axes.W003 asks for axes' authentication backend; the login views are wrapped instead (config/auth.py says why).
 SILENCED_SYSTEM_CHECKS = ["axes.W003"]
 

@@ -11,7 +11,12 @@ from drf_spectacular.views import SpectacularAPIView, SpectacularRedocView, Spec
 from config.auth import login_protected
 from config.health import ReadinessView, healthz
 from config.prometheus import prometheus_metrics
+from config.signals import request_refused
+from ops_metrics.receivers import audit_refused_request
 from ops_metrics.web.pages import dashboard_page
+
+# The ops app audits what the project refuses on its endpoints (CSRF failures, unparsable requests, errors).
+request_refused.connect(audit_refused_request, dispatch_uid="ops_metrics.audit_refused_request")
 
 handler400 = "config.errors.bad_request"
 handler500 = "config.errors.server_error"

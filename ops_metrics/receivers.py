@@ -1,8 +1,14 @@
-"""Signal receivers: a committed write to a table the metrics read moves that table's cache generation on."""
+"""Signal receivers: a committed write moves its table's cache generation on; a request the project refused outside
+the ops views (CSRF, an unparsable request, an unexpected error) on an ops endpoint is audited."""
 from django.db.models.signals import post_delete, post_save
+from django.http import HttpRequest
+from django.urls import Resolver404, resolve
+from rest_framework.authtoken.models import Token
 
+from ops_metrics.addresses import client_ip
 from ops_metrics.cache.generations import invalidate
-from ops_metrics.constants import MODEL_TABLES
+from ops_metrics.constants import MODEL_TABLES, AuditAction, ResourceType
+from ops_metrics.services.audit import record_audit
 
 DISPATCH_UID = "ops_metrics.invalidate_metrics_cache"
 
@@ -17,3 +23,39 @@ def connect_receivers() -> None:
     for model in MODEL_TABLES:
         for signal in (post_save, post_delete):
             signal.connect(invalidate_after_commit, sender=model, dispatch_uid=DISPATCH_UID)
+
+
+# The ops routes (url names) and how a refusal of each is audited.
+REFUSALS = {
+    "ops-dashboard-metrics": (AuditAction.VIEW_METRICS_DENIED, ResourceType.DASHBOARD_METRICS),
+    "ops-dashboard-timeseries": (AuditAction.VIEW_TIMESERIES_DENIED, ResourceType.DASHBOARD_TIMESERIES),
+    "ops-dashboard-records": (AuditAction.VIEW_RECORDS_DENIED, ResourceType.DASHBOARD_RECORDS),
+    "ops-dashboard-staff": (AuditAction.VIEW_STAFF_DENIED, ResourceType.DASHBOARD_STAFF),
+    "ops-alerts-list": (AuditAction.VIEW_ALERTS_DENIED, ResourceType.ALERTS),
+}
+
+
+def _requester(request: HttpRequest):
+    """The logged-in user of a request that never reached DRF's authentication: its session user, or its token's."""
+    user = getattr(request, "user", None)
+    if user is not None and user.is_authenticated:
+        return user
+    scheme, _, key = request.headers.get("Authorization", "").partition(" ")
+    if scheme.lower() != "token" or not key.strip():
+        return None
+    token = Token.objects.select_related("user").filter(key=key.strip()).first()
+    return token.user if token is not None and token.user.is_active else None
+
+
+def audit_refused_request(sender, *, request, status: int, reason: str, **kwargs) -> None:
+    """One denied audit row for a refused request of a logged-in user to an ops endpoint (the views audit the rest)."""
+    request = getattr(request, "_request", request)  # a DRF Request wraps Django's
+    try:
+        route = resolve(request.path_info).url_name
+    except Resolver404:
+        return
+    if route not in REFUSALS or (user := _requester(request)) is None:
+        return
+    action, resource_type = REFUSALS[route]
+    record_audit(user=user, action=action, period="", include=(), ip_address=client_ip(request),
+                 resource_type=resource_type)

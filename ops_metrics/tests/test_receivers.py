@@ -1,6 +1,7 @@
 """Receivers: a committed write to a watched model moves its own table's generation on, once."""
 import pytest
 from django.db import transaction
+from django.test import Client
 
 from bookings.factories import BookingFactory
 from complaints.factories import ComplaintFactory
@@ -85,3 +86,47 @@ def test_generation_moves_on_once_per_committed_write_and_not_on_rollback():
 
     assert after_commit == generation + 2
     assert current_generation() == after_commit
+
+
+METRICS_URL = "/api/v1/ops/dashboard/metrics"
+
+
+def _denied_rows() -> list[tuple[str, str, str]]:
+    return list(OpsAuditLog.objects.values_list("username", "action", "resource_type"))
+
+
+@pytest.mark.django_db
+def test_a_session_post_without_a_csrf_token_is_refused_and_audited_once(admin_user):
+    client = Client(enforce_csrf_checks=True)
+    client.force_login(admin_user)
+
+    response = client.post(METRICS_URL)
+
+    assert response.status_code == 403
+    assert _denied_rows() == [(admin_user.username, "view_metrics_denied", "dashboard_metrics")]
+
+
+@pytest.mark.django_db
+def test_an_unexpected_error_is_a_json_500_with_a_request_id_and_an_audit_row(admin_client_api, admin_user, monkeypatch):
+    def fail(**kwargs):
+        raise RuntimeError("boom")
+
+    monkeypatch.setattr("ops_metrics.services.dashboard.metrics_for_user", fail)
+    admin_client_api.raise_request_exception = False
+
+    response = admin_client_api.get(f"{METRICS_URL}?period=week", HTTP_X_REQUEST_ID="probe-500")
+
+    assert response.status_code == 500
+    assert response["Content-Type"].startswith("application/json")
+    assert response.json()["request_id"] == response["X-Request-ID"]
+    assert "boom" not in response.content.decode()
+    assert _denied_rows() == [(admin_user.username, "view_metrics_denied", "dashboard_metrics")]
+
+
+@pytest.mark.django_db
+def test_a_refusal_outside_the_ops_endpoints_writes_no_audit_row(admin_user):
+    client = Client(enforce_csrf_checks=True)
+    client.force_login(admin_user)
+
+    assert client.post("/api-auth/logout/").status_code == 403
+    assert _denied_rows() == []

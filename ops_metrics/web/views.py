@@ -1,5 +1,4 @@
 """The dashboard API: validate the query, ask the service, render; refusals audited."""
-import ipaddress
 
 from django.core.exceptions import SuspiciousOperation
 from django.http import StreamingHttpResponse
@@ -12,7 +11,7 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.settings import api_settings
 
-from ops_metrics import app_settings
+from ops_metrics.addresses import client_ip
 from ops_metrics.constants import (
     DEFAULT_PERIOD,
     MAX_BUCKETS,
@@ -58,22 +57,6 @@ from ops_metrics.web.serializers import (
     TimeseriesResponse,
 )
 from ops_metrics.web.throttling import OpsMetricsThrottle
-
-
-def client_ip(request: Request) -> str | None:
-    """REMOTE_ADDR, or the address the trusted proxy appended to X-Forwarded-For when so configured."""
-    candidate = request.META.get("REMOTE_ADDR", "")
-    forwarded = request.META.get("HTTP_X_FORWARDED_FOR", "")
-    if app_settings.trust_x_forwarded_for() and forwarded:
-        # The last entry is the one our proxy wrote; earlier ones are whatever the client sent.
-        candidate = forwarded.rsplit(",", 1)[-1].strip()
-    try:
-        address = ipaddress.ip_address(candidate)
-    except ValueError:
-        return None
-    # PostgreSQL's inet has no IPv6 zone index ("fe80::1%eth0"), and Django only drops it from short addresses.
-    return str(address).partition("%")[0]
-
 
 FORMAT_PARAMETER = OpenApiParameter(
     "format", OpenApiTypes.STR,
