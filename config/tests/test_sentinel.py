@@ -109,7 +109,6 @@ def test_metrics_answer_exact_figures_through_a_failover(
     assert answer == ((4, "185.00"), "hit")
 
 
-@pytest.mark.xfail(strict=True, reason="a generation bump lost in a Redis failover lets a stale payload be served (SPEC §16)")
 def test_a_generation_bump_lost_in_the_failover_does_not_bring_back_a_stale_answer(
     sentinel_cache, admin_client_api, django_capture_on_commit_callbacks, monkeypatch
 ):

@@ -1,12 +1,14 @@
 """Fault-tolerant access to a Django cache: failures raise CacheUnavailable, and a down server is skipped a while."""
 import logging
 import time
+import uuid
 from collections.abc import Callable
 from typing import Any
 
 from django.conf import settings
 from django.core.cache import caches
 from django_redis.cache import RedisCache
+from django_redis.client import SentinelClient
 from django_redis.exceptions import ConnectionInterrupted
 from redis.exceptions import RedisError
 
@@ -20,6 +22,7 @@ KEY_PREFIX = "ops_metrics:v4"
 UNREACHABLE_BACKOFF_SECONDS = 5.0
 
 _unreachable_until: dict[str, float] = {}
+_epochs: dict[str, tuple[tuple[str, int] | None, str]] = {}
 
 
 def cache_key(*parts: object) -> str:
@@ -89,6 +92,30 @@ def cache_max(key: str, value: int, *, force: bool = False) -> None:
     )
 
 
+def master_epoch() -> str:
+    """Behind Sentinel, the address and replication id of the master this process now writes to ("" otherwise).
+
+    A promoted replica is another address with a new replication id, so a value tagged under the old master (whose
+    last generation moves the promoted one may never have received) is never taken as current afterwards. The address
+    is what redis-py's Sentinel pool last discovered: no round trip; the id is read once per address.
+    """
+    alias = app_settings.cache_alias()
+    backend = caches[alias]
+    if not isinstance(backend, RedisCache) or not isinstance(backend.client, SentinelClient):
+        return ""
+    try:
+        address = cache_run(lambda client: client.get_client(write=True).connection_pool.master_address)
+        known = _epochs.get(alias)
+        if address is None or known is None or known[0] != address:
+            info = cache_run(lambda client: client.get_client(write=True).info("replication"))
+            address = cache_run(lambda client: client.get_client(write=True).connection_pool.master_address)
+            _epochs[alias] = known = (address, info["master_replid"])
+    except CacheUnavailable:
+        return f"unknown-{uuid.uuid4().hex}"  # matches no stored tag: computed, never served as current
+    return f"{known[0][0]}:{known[0][1]}/{known[1]}" if known[0] else known[1]
+
+
 def forget_unreachable() -> None:
-    """Forget every server marked unreachable (tests, and a process that knows the cache is back)."""
+    """Forget every server marked unreachable, and the masters' epochs (tests, and a process that knows the cache is back)."""
     _unreachable_until.clear()
+    _epochs.clear()

@@ -13,7 +13,7 @@ from typing import Any
 from django.db import DEFAULT_DB_ALIAS, DatabaseError, connections, transaction
 
 from ops_metrics import telemetry
-from ops_metrics.cache.backend import CacheUnavailable, cache_call, cache_key
+from ops_metrics.cache.backend import CacheUnavailable, cache_call, cache_key, master_epoch
 from ops_metrics.cache.lag import WAL_KEY, record_wal_position
 from ops_metrics.models import PendingInvalidation
 
@@ -215,8 +215,9 @@ class Entry:
 
 
 def tag_of(*, generations: dict[str, int], local_date: date) -> str:
-    """The tag of a value computed under `generations` on `local_date`: table=generation,… @date."""
-    return ",".join(f"{table}={generations[table]}" for table in sorted(generations)) + "@" + local_date.isoformat()
+    """The tag of a value computed under `generations` on `local_date` (and, behind Sentinel, the master's epoch)."""
+    versions = ",".join(f"{table}={generations[table]}" for table in sorted(generations))
+    return f"{versions}#{master_epoch()}@{local_date.isoformat()}"
 
 
 def lock_key(key: str, tag: str) -> str:
