@@ -457,7 +457,9 @@ def test_an_invalidation_lost_to_a_redis_pause_is_delivered_before_the_next_answ
     try:
         BookingFactory()  # committed; its invalidation times out and is kept pending
         assert metrics_cache.pending_invalidations() == {"bookings"}
+        deadline = time.monotonic() + 10
         while metrics_cache.pending_invalidations():  # the retry thread delivers it once Redis answers again
+            assert time.monotonic() < deadline, "the pending invalidation was never delivered"
             time.sleep(0.05)
     finally:
         admin.execute_command("CLIENT", "UNPAUSE")

@@ -122,7 +122,7 @@ def test_paging_walks_every_row_once_both_ways(reader_client_api, dataset):  # n
     assert len(everything) == 10
 
     seen, pages, body = [], [], page(reader_client_api, figure="bookings.total", page_size=2)
-    while True:
+    while len(pages) < 10:  # 5 pages expected: a cursor that never ends fails below instead of looping
         pages.append(body)
         seen += [row["id"] for row in body["results"]]
         assert body["count"] == 10
@@ -134,7 +134,7 @@ def test_paging_walks_every_row_once_both_ways(reader_client_api, dataset):  # n
 
     back = []
     body = pages[-1]
-    while body["previous"] is not None:
+    while body["previous"] is not None and len(back) < 20:
         body = reader_client_api.get(body["previous"]).json()
         back = [row["id"] for row in body["results"]] + back
     assert back == seen[:-2]
