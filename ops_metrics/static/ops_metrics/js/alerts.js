@@ -9,7 +9,7 @@ function item(rule, timeZone) {
   const value = rule.last_value === null ? "no value" : fmt.decimal(rule.last_value);
   return el("li", { dataset: { rule: String(rule.id) } },
     el("strong", {}, rule.name),
-    ` – ${rule.figure} (${rule.period}) is ${value}, ${rule.comparator} ${fmt.decimal(rule.threshold)}`,
+    ` – ${rule.figure} (${rule.period}) = ${value}, threshold ${rule.comparator} ${fmt.decimal(rule.threshold)}`,
     rule.state_since ? `, firing since ${when(rule.state_since, timeZone)}` : "");
 }
 

@@ -74,6 +74,9 @@ function render(body) {
       cellText(name, row[name])))));
   if (!rows.length) rows.push(el("tr", {}, el("td", { colspan: String(columns.length) }, "No records.")));
   table.tBodies[0].replaceChildren(...rows);
+  const end = when(body.window.end, panel.timeZone);
+  byId("records-window").textContent = body.window.start
+    ? `${when(body.window.start, panel.timeZone)} – ${end}` : `Up to ${end}`;
   const first = body.results.length ? panel.offset + 1 : 0;
   const last = panel.offset + body.results.length;
   byId("records-position").textContent = `Rows ${fmt.count(first)}–${fmt.count(last)} of ${fmt.count(body.count)}`;
@@ -122,7 +125,7 @@ export function openRecords(button, { query, timeZone, staffNames }) {
   panel.timeZone = timeZone;
   const params = { ...queryParams(query, staff), figure };
   byId("records-title").textContent = describeFigure(figure) + (who ? ` – ${who}` : "");
-  byId("records-window").textContent = byId("window-label").textContent;
+  byId("records-window").textContent = "";
   byId("records-csv").href = urlWith(config.urls.records, { ...params, format: "csv" });
   byId("records-position").textContent = "Loading…";
   byId("records-table").tHead.replaceChildren();
