@@ -22,7 +22,6 @@ function card({ key, label, value, text, figure, rate, goodWhen, note }) {
   const shown = figure
     ? figureButton({ figure, text, label, id: `card-${key}-open` })
     : text;
-  if (figure) shown.setAttribute("aria-label", `${label}: ${text}, show the records`);
   return el("article", { className: "card", id: `card-${key}`, dataset: { card: key, value: String(value) } },
     el("h3", { className: "card-label" }, label),
     el("p", { className: "card-value" }, shown),
