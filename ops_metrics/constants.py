@@ -110,6 +110,8 @@ MODEL_TABLES = {
 }
 
 DEFAULT_PERIOD = Period.ALL
+# The /ops/ page opens on this week (a person's first question), not on the API's default.
+DEFAULT_PAGE_PERIOD = Period.WEEK
 ALL_GROUPS = tuple(MetricGroup.values)
 # Groups withheld from users who have ops.read but not ops.admin.
 ADMIN_ONLY_GROUPS = (MetricGroup.REVENUE,)

@@ -15,7 +15,7 @@ from decimal import Decimal
 from django.core import signing
 from django.db.models import Count, Q, QuerySet, Sum
 
-from bookings.models import REVENUE_STATUSES, WAITING_STATUSES, Booking, BookingStatus
+from bookings.models import OPEN_STATUSES, REVENUE_STATUSES, WAITING_STATUSES, Booking, BookingStatus
 from complaints.models import ACTIVE_STATUSES, UNRESOLVED_STATUSES, Complaint, ComplaintPriority, ComplaintStatus
 from complaints.sla_state import SlaState, sla_state
 from ops_metrics import app_settings
@@ -70,6 +70,10 @@ def _figures() -> dict[str, Figure]:
         Figure("realtime.pending_bookings", BOOKINGS, NOW, Q(status__in=WAITING_STATUSES)),
         Figure("realtime.active_complaints", COMPLAINTS, NOW, Q(status__in=ACTIVE_STATUSES)),
         Figure("realtime.critical_complaints", COMPLAINTS, NOW, unresolved & Q(priority=ComplaintPriority.CRITICAL)),
+        # The columns of realtime.staff_workload (open bookings, unresolved complaints): with staff=<id> the count is
+        # that member's cell; the page opens them from the workload table.
+        Figure("realtime.staff_workload.bookings", BOOKINGS, NOW, Q(status__in=OPEN_STATUSES)),
+        Figure("realtime.staff_workload.complaints", COMPLAINTS, NOW, unresolved),
         Figure("revenue.total", BOOKINGS, CREATED, Q(status__in=REVENUE_STATUSES), admin_only=True),
     ]
     figures += [Figure(f"revenue.by_status.{s}", BOOKINGS, CREATED, Q(status=s), admin_only=True)

@@ -13,42 +13,17 @@ from bookings.factories import BookingFactory
 from bookings.models import BookingStatus
 from complaints.factories import ComplaintFactory
 from complaints.models import ComplaintPriority, ComplaintStatus
-from conftest import CHROMEDRIVER, CHROMIUM
-from ops_metrics.cache.backend import forget_unreachable
 from ops_metrics.models import OpsConfig
 from staff.factories import StaffFactory
 
-pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
+pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True),
+              pytest.mark.usefixtures("_cache_taken_as_reachable")]
 
 METRICS = "/api/v1/ops/dashboard/metrics"
 TIMESERIES = "/api/v1/ops/dashboard/timeseries"
 WAIT_SECONDS = 15
 # Set to a directory (e.g. docs) to save screenshots of the admin and reader views while the tests run.
 SCREENSHOTS = os.environ.get("OPS_DASHBOARD_SCREENSHOTS", "")
-
-
-@pytest.fixture(scope="module")
-def browser():
-    """One headless Chromium for the module (starting one costs about a second)."""
-    from selenium import webdriver
-    from selenium.webdriver.chrome.service import Service
-
-    options = webdriver.ChromeOptions()
-    options.binary_location = CHROMIUM
-    for argument in ("--headless=new", "--no-sandbox", "--disable-dev-shm-usage", "--disable-gpu",
-                     "--window-size=1280,1000", "--lang=en-US", "--hide-scrollbars"):
-        options.add_argument(argument)
-    driver = webdriver.Chrome(service=Service(executable_path=CHROMEDRIVER), options=options)
-    driver.set_script_timeout(WAIT_SECONDS)
-    yield driver
-    driver.quit()
-
-
-@pytest.fixture(autouse=True)
-def _cache_taken_as_reachable():
-    """A Redis reply slowed past its timeout by the browser's load must not mark the cache down for later tests."""
-    yield
-    forget_unreachable()
 
 
 @pytest.fixture

@@ -17,6 +17,7 @@ from staff.models import Staff
 URL = "/api/v1/ops/dashboard/records"
 METRICS = "/api/v1/ops/dashboard/metrics"
 TIMESERIES = "/api/v1/ops/dashboard/timeseries"
+STAFF = "/api/v1/ops/dashboard/staff"
 
 pytestmark = pytest.mark.django_db
 
@@ -109,6 +110,14 @@ def test_count_equals_the_metrics_figure(admin_client_api, dataset, figure):  # 
         if figure == "sla.resolved":  # the base of compliance_rate: the complaints resolved in the window
             series = admin_client_api.get(TIMESERIES, {**query, "metrics": "complaints_resolved"}).json()
             assert records["count"] == sum(series["series"]["complaints_resolved"]), (period, staff)
+            continue
+        if figure.startswith("realtime.staff_workload."):  # per staff member: the workload cell, /staff's open_*
+            column = figure.rsplit(".", 1)[1]
+            rows = admin_client_api.get(STAFF, query).json()["rows"]
+            assert records["count"] == sum(row[f"open_{column}"] for row in rows), (period, staff)
+            workload = admin_client_api.get(METRICS, {"period": period, "staff": str(zed)}).json()
+            cell = page(admin_client_api, figure=figure, page_size=1, period=period, staff=str(zed))["count"]
+            assert cell == workload["realtime"]["staff_workload"][0][column]
             continue
         value = admin_client_api.get(METRICS, query).json()
         for key in figure.split("."):
