@@ -120,11 +120,11 @@ ADMIN_ONLY_SERIES = (SeriesMetric.REVENUE,)
 DEFAULT_INTERVALS = {Period.TODAY: Interval.HOUR, Period.WEEK: Interval.DAY, Period.MONTH: Interval.DAY,
                      Period.ALL: Interval.MONTH}
 MAX_BUCKETS = 1000
-# The most a time series may cost, in buckets (of both windows with compare=true) times metrics (docs/guard-notes.md):
+# The most a time series may cost, in buckets (of both windows with compare=true) times metrics (docs/decisions.md, limits):
 # the largest default view, `all` by month, is at most MAX_BUCKETS buckets of every metric, with no comparison.
 MAX_SERIES_COST = MAX_BUCKETS * len(SeriesMetric)
 MAX_RANGE_YEARS = 3
-# The years a custom range's `start` and `end` may fall in (docs/guard-notes.md): every window, comparison and bucket
+# The years a custom range's `start` and `end` may fall in (docs/decisions.md, limits): every window, comparison and bucket
 # computed from such a range stays far inside what datetime can hold (years 1-9999), whatever the offset or timezone.
 EARLIEST_YEAR = 1900
 LATEST_YEAR = 2200
@@ -156,7 +156,7 @@ class AlertState(models.TextChoices):
 
 
 class AlertEvent(models.TextChoices):
-    """The `type` of an alert notification (docs/alerts-notes.md, payload)."""
+    """The `type` of an alert notification (docs/api.md, webhook notifications)."""
 
     FIRING = "ops.alert.firing", "Firing"
     RESOLVED = "ops.alert.resolved", "Resolved"
@@ -179,5 +179,5 @@ class AttemptOutcome(models.TextChoices):
     GIVEN_UP = "given_up", "Given up"
 
 
-# Figures an alert rule may watch beyond the counts of the records endpoint (docs/alerts-notes.md, figures).
+# Figures an alert rule may watch beyond the counts of the records endpoint (docs/api.md, alerts).
 ALERT_EXTRA_FIGURES = ("sla.compliance_rate", "bookings.growth_rate")

@@ -15,7 +15,7 @@ USER_AGENT = "ops-metrics-alerts/1"
 
 
 class AddressRefused(Exception):
-    """The URL's scheme or resolved address is not allowed (docs/alerts-notes.md, address guard)."""
+    """The URL's scheme or resolved address is not allowed (docs/api.md, webhook notifications)."""
 
 
 @dataclass(frozen=True)

@@ -11,7 +11,7 @@ from ops_metrics.models import OpsAlertDelivery, OpsAlertNotification, OpsAlertR
 from ops_metrics.models.alerts import is_admin_figure
 from ops_metrics.windows.figures import money
 
-# The payload's keys, in the order its JSON body lists them (docs/alerts-notes.md, payload).
+# The payload's keys, in the order its JSON body lists them (docs/api.md, webhook notifications).
 PAYLOAD_KEYS = ("type", "rule", "figure", "value", "threshold", "since", "dashboard_url")
 
 

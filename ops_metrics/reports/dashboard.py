@@ -130,7 +130,7 @@ def dashboard_metrics(
     """The docs/api.md, response payload (Python values: Decimal, aware datetimes) for exactly `groups`; `redacted` left empty.
 
     `period` "custom" reads the window from `custom` (docs/api.md, custom ranges); `staff` restricts every figure to
-    work assigned to those staff members (docs/records-notes.md). ValueError for an unknown period or group,
+    work assigned to those staff members (docs/api.md, staff filter). ValueError for an unknown period or group,
     InvalidQuery for a custom range that starts after now; permissions are the caller's business.
     """
     unknown = [group for group in groups if group not in ALL_GROUPS]

@@ -1,4 +1,4 @@
-"""The records behind a figure of the metrics payload (docs/records-notes.md): which rows, how many, a page of them.
+"""The records behind a figure of the metrics payload (docs/api.md, records): which rows, how many, a page of them.
 
 Each figure is a predicate on one table, the same definition its count has in the metrics payload, so `count` (one
 COUNT over that predicate) equals the figure. Pages are keyset pages ordered by created_at descending, then id
@@ -185,7 +185,7 @@ def _sla_label(row: dict) -> str:
 
 
 def shape_row(row: dict) -> dict:
-    """A booking or complaint row as the API lists it (docs/records-notes.md)."""
+    """A booking or complaint row as the API lists it (docs/api.md, records)."""
     if "reference" in row:
         shaped = {
             "id": row["id"], "reference": row["reference"], "customer_name": row["customer_name"],
@@ -232,7 +232,7 @@ def decode_cursor(*, query: RecordsQuery) -> Position | None:
 
 
 def records_page(*, query: RecordsQuery, config: OpsConfig, now: datetime, amounts: bool) -> dict:
-    """One page of a figure's records with its count (docs/records-notes.md), Python values; InvalidQuery if bad.
+    """One page of a figure's records with its count (docs/api.md, records), Python values; InvalidQuery if bad.
 
     `amounts` adds each booking's total_amount (ops.admin). The cursor's pinned now, when there is one, replaces `now`.
     """

@@ -1,4 +1,4 @@
-"""Per-staff performance (docs/records-notes.md): one grouped aggregate query per table, by assigned staff member.
+"""Per-staff performance (docs/api.md, per-staff performance): one grouped aggregate query per table, by assigned staff member.
 
 Each row applies the metrics payload's definitions restricted to one staff member (or to unassigned work), so the
 rows' counts add up to the unfiltered figures. Inactive staff members get a row only when some counted work is theirs:

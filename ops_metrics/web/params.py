@@ -261,7 +261,7 @@ def parse_records_query(
     *, figure: list[str], period: list[str], start: list[str], end: list[str], staff: list[str],
     page_size: list[str], cursor: list[str],
 ) -> RecordsQuery:
-    """The records query (docs/records-notes.md) from the raw, possibly repeated, values; InvalidQuery if bad.
+    """The records query (docs/api.md, records) from the raw, possibly repeated, values; InvalidQuery if bad.
 
     The cursor is checked (signature, same query) when the page is read.
     """

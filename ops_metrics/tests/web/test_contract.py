@@ -53,7 +53,7 @@ def _schema_cannot_tell(query: dict | None) -> bool:
 
 
 def _has_empty_value(query: dict | None) -> bool:
-    """Whether a query gives a parameter as empty, which counts as absent (docs/guard-notes.md): rightly served."""
+    """Whether a query gives a parameter as empty, which counts as absent (docs/api.md): rightly served."""
     return any(isinstance(value, str) and not value.strip() for value in (query or {}).values())
 
 

@@ -18,7 +18,7 @@ DEADLINE = 10
 
 
 def test_the_budget_is_every_metric_of_the_largest_default_view():
-    assert MAX_SERIES_COST == 7000  # the figure docs/guard-notes.md states
+    assert MAX_SERIES_COST == 7000  # the figure docs/api.md (limits) states
 
 
 @pytest.mark.django_db
