@@ -1,4 +1,4 @@
-"""The dashboard page (docs/page-notes.md): a shell that its ES modules fill from the JSON endpoints."""
+"""The dashboard page (docs/api.md, dashboard page): a shell that its ES modules fill from the JSON endpoints."""
 from django.contrib.auth.views import redirect_to_login
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render

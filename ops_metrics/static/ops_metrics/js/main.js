@@ -1,4 +1,4 @@
-/* The ops dashboard page (docs/page-notes.md): wires the modules together. Every figure comes from the JSON
+/* The ops dashboard page (docs/api.md, dashboard page): wires the modules together. Every figure comes from the JSON
  * endpoints, asked with the session cookie, the last ETag and the page's window and staff filter; refreshed every
  * config.refreshSeconds. Elements for amounts are built only when the API returns them. */
 import { config } from "./config.js";
