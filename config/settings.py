@@ -249,6 +249,14 @@ OPS_METRICS_ENGINE = env("OPS_METRICS_ENGINE", default="auto")
 OPS_METRICS_DATABASE = env("OPS_METRICS_DATABASE", default="default")
 OPS_METRICS_TRUST_X_FORWARDED_FOR = env.bool("OPS_METRICS_TRUST_X_FORWARDED_FOR", default=False)
 
+# Alerts (ops_alerts): webhook targets are https and public unless these say otherwise; links in notifications.
+OPS_ALERTS_ALLOW_HTTP = env.bool("OPS_ALERTS_ALLOW_HTTP", default=False)
+OPS_ALERTS_ALLOW_PRIVATE_NETWORKS = env.bool("OPS_ALERTS_ALLOW_PRIVATE_NETWORKS", default=False)
+OPS_ALERTS_BASE_URL = env.str("OPS_ALERTS_BASE_URL", default="")
+# Alert emails: EMAIL_URL as django-environ reads it (smtp+tls://user:password@host:587, consolemail://, …).
+vars().update(env.email_url("EMAIL_URL", default="consolemail://"))
+DEFAULT_FROM_EMAIL = env.str("DEFAULT_FROM_EMAIL", default="ops-metrics@localhost")
+
 LOGGING = build_logging(
     log_format=env.str("LOG_FORMAT", default="text"), level=env.str("LOG_LEVEL", default="WARNING")
 )

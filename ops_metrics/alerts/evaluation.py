@@ -19,6 +19,7 @@ from ops_metrics.models import OpsAlertRule
 from ops_metrics.models.alerts import figure_group, is_admin_figure
 from ops_metrics.services.access import ops_permissions
 from ops_metrics.services.dashboard import cached_dashboard_metrics
+from ops_metrics.windows.ranges import StaffFilter
 
 logger = logging.getLogger("ops_metrics.alerts")
 
@@ -84,19 +85,24 @@ def _may_evaluate(rule: OpsAlertRule) -> bool:
     if is_admin_figure(rule.figure) and not (rule.owner and PERM_ADMIN in ops_permissions(user=rule.owner)):
         logger.warning("alert rule %s watches revenue but its owner lacks ops.admin: not evaluated", rule.pk)
         return False
-    if rule.staff:
-        logger.warning("alert rule %s has a staff filter, which is not applied yet: evaluated unfiltered", rule.pk)
     return True
 
 
-def _payloads(rules: list[OpsAlertRule], *, now: datetime) -> dict[str, dict]:
-    """One cached metrics payload per period, with the union of the groups that period's rules read."""
-    groups: dict[str, set[str]] = defaultdict(set)
+def _scope(rule: OpsAlertRule) -> tuple[str, frozenset[int]]:
+    """What a rule's figure is computed over: its period and its staff members (none: everyone's work)."""
+    return rule.period, frozenset(rule.staff)
+
+
+def _payloads(rules: list[OpsAlertRule], *, now: datetime) -> dict[tuple[str, frozenset[int]], dict]:
+    """One cached metrics payload per period and staff filter, with the union of the groups their rules read."""
+    groups: dict[tuple[str, frozenset[int]], set[str]] = defaultdict(set)
     for rule in rules:
-        groups[rule.period].add(figure_group(rule.figure))
+        groups[_scope(rule)].add(figure_group(rule.figure))
     return {
-        period: cached_dashboard_metrics(period=period, groups=sorted(names), now=now).payload
-        for period, names in groups.items()
+        (period, staff): cached_dashboard_metrics(
+            period=period, groups=sorted(names), now=now, staff=StaffFilter(ids=staff) if staff else None
+        ).payload
+        for (period, staff), names in groups.items()
     }
 
 
@@ -143,7 +149,7 @@ def evaluate_rules(*, now: datetime | None = None, using: str = DEFAULT_DB_ALIAS
         with transaction.atomic(using=using):
             OpsAlertRule.objects.using(using).filter(pk__in=[rule.pk for rule in rules]).update(last_evaluated_at=now)
             for rule in rules:
-                value = figure_value(payloads[rule.period], rule.figure) if rule.pk in active_ids else None
+                value = figure_value(payloads[_scope(rule)], rule.figure) if rule.pk in active_ids else None
                 was_firing, since = rule.state == AlertState.FIRING, rule.state_since
                 before = [getattr(rule, name) for name in changing]
                 event = advance(rule=rule, value=value, holds=condition_holds(rule=rule, value=value), now=now)

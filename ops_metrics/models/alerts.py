@@ -23,6 +23,7 @@ from ops_metrics.constants import (
     MetricGroup,
     Period,
 )
+from staff.models import Staff
 
 SECRET_PREFIX = "whsec_"
 SECRET_BYTES = 32
@@ -74,12 +75,12 @@ def validate_emails(value: object) -> None:
 
 
 def validate_staff_filter(value: object) -> None:
-    """A JSON list of staff ids; refused while non-empty, as the metrics service has no staff filter yet."""
+    """A JSON list of the ids of existing staff members (empty: everyone's figures)."""
     if not isinstance(value, list) or not all(isinstance(item, int) and not isinstance(item, bool) for item in value):
         raise ValidationError("Enter a list of staff ids.")
-    if value:
-        # A rule watching staff X must not silently alert on everyone's figure.
-        raise ValidationError("The staff filter is not applied by the metrics service yet: leave it empty.")
+    unknown = set(value) - set(Staff.objects.filter(pk__in=value).values_list("pk", flat=True))
+    if unknown:
+        raise ValidationError(f"No staff member has id {', '.join(map(str, sorted(unknown)))}.")
 
 
 def generate_secret() -> str:

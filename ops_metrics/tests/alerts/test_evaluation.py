@@ -12,7 +12,7 @@ from ops_metrics.alerts import evaluation, outbox
 from ops_metrics.alerts.evaluation import evaluate_rules
 from ops_metrics.constants import AlertEvent, AlertState
 from ops_metrics.models import OpsAlertDelivery, OpsAlertNotification, OpsAlertRule
-from staff.factories import UserFactory
+from staff.factories import StaffFactory, UserFactory
 
 NOW = datetime(2026, 11, 26, 10, 30, tzinfo=UTC)
 
@@ -180,7 +180,7 @@ def test_a_revenue_rule_is_evaluated_only_while_its_owner_holds_ops_admin(clock,
     assert (reload(owned_by_reader).state, owned_by_reader.last_value) == (AlertState.OK, None)
 
 
-def test_model_validation_refuses_unknown_figures_revenue_without_admin_and_a_staff_filter(db, reader_user):
+def test_model_validation_refuses_unknown_figures_revenue_without_admin_and_unknown_staff(db, reader_user):
     rule = OpsAlertRule(name="x", figure="sla.nope", period="all", comparator=">", threshold=1)
     with pytest.raises(Exception) as unknown:
         rule.full_clean()
@@ -191,7 +191,21 @@ def test_model_validation_refuses_unknown_figures_revenue_without_admin_and_a_st
         rule.full_clean()
     assert "owner" in revenue.value.message_dict
 
-    rule.figure, rule.owner, rule.staff = "sla.breached", UserFactory(), [1]
+    rule.figure, rule.owner, rule.staff = "sla.breached", UserFactory(), [987654]
     with pytest.raises(Exception) as staff:
         rule.full_clean()
-    assert "not applied" in str(staff.value.message_dict["staff"])
+    assert "No staff member has id 987654" in str(staff.value.message_dict["staff"])
+
+
+def test_a_rule_with_a_staff_filter_watches_only_that_staff_members_complaints(clock, make_rule):
+    mine, theirs = StaffFactory(), StaffFactory()
+    for complaint in breach(2):
+        complaint.assigned_to = theirs
+        complaint.save()
+    watching_mine = make_rule(name="mine", figure="sla.breached", comparator=">=", threshold=1, staff=[mine.pk])
+    watching_theirs = make_rule(name="theirs", figure="sla.breached", comparator=">=", threshold=1, staff=[theirs.pk])
+
+    evaluate_rules()
+
+    assert (reload(watching_mine).state, reload(watching_mine).last_value) == (AlertState.OK, Decimal(0))
+    assert (reload(watching_theirs).state, reload(watching_theirs).last_value) == (AlertState.FIRING, Decimal(2))
