@@ -49,3 +49,14 @@ def test_a_calendar_given_to_a_policy_is_visible_in_the_next_answer(
     after = sla(admin_client_api)
     assert (after["at_risk"], after["breached"]) == (1, 0)
     assert after["by_priority"]["high"] == {"at_risk": 1, "breached": 0}
+
+
+def test_readers_get_the_business_hours_series_by_default_and_in_csv(reader_client_api, frozen):
+    body = reader_client_api.get("/api/v1/ops/dashboard/timeseries", {"period": "today"}).json()
+    assert {"avg_response_business_hours", "avg_resolution_business_hours"} <= set(body["series"])
+    assert body["redacted"] == []
+
+    response = reader_client_api.get("/api/v1/ops/dashboard/timeseries", {
+        "period": "today", "metrics": "avg_response_business_hours,avg_resolution_business_hours", "format": "csv",
+    })
+    assert response.content.decode().splitlines()[0] == "start,end,avg_response_business_hours,avg_resolution_business_hours"
