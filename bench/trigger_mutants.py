@@ -107,6 +107,13 @@ MUTANTS = [
                                      "(EXTRACT(EPOCH FROM created_at) - EXTRACT(EPOCH FROM first_response_at))")),
     Mutant("deltas-without-fine-grain", "bookings UPDATE delta rows for the day grain only", ((BOOKINGS, "update"),),
            replace("WHERE g.grain = 1 OR", "WHERE g.grain = 1 AND", branch="delta")),
+    Mutant("business-count-counts-null-rows", "complaints resolved business_count counts rows without a business time",
+           _all(COMPLAINTS), replace("CASE WHEN resolution_business_time IS NULL THEN 0 ELSE 1 END", "1")),
+    Mutant("business-sum-of-the-other-event", "complaints resolved business_us sums response_business_time",
+           _all(COMPLAINTS), replace("EXTRACT(EPOCH FROM resolution_business_time)",
+                                     "EXTRACT(EPOCH FROM response_business_time)")),
+    Mutant("business-deltas-unsigned", "complaints UPDATE delta rows: business_us summed without the row's sign",
+           ((COMPLAINTS, "update"),), replace("sum(d.sign * d.business_us)", "sum(d.business_us)", branch="delta")),
 ]
 
 

@@ -64,6 +64,8 @@ class SeriesMetric(models.TextChoices):
     SLA_COMPLIANCE_RATE = "sla_compliance_rate", "SLA compliance rate"
     AVG_RESPONSE_HOURS = "avg_response_hours", "Average response hours"
     AVG_RESOLUTION_HOURS = "avg_resolution_hours", "Average resolution hours"
+    AVG_RESPONSE_BUSINESS_HOURS = "avg_response_business_hours", "Average response business hours"
+    AVG_RESOLUTION_BUSINESS_HOURS = "avg_resolution_business_hours", "Average resolution business hours"
 
 
 class Interval(models.TextChoices):
@@ -100,6 +102,8 @@ SERIES_TABLES = {
     SeriesMetric.SLA_COMPLIANCE_RATE: (SourceTable.COMPLAINTS,),
     SeriesMetric.AVG_RESPONSE_HOURS: (SourceTable.COMPLAINTS,),
     SeriesMetric.AVG_RESOLUTION_HOURS: (SourceTable.COMPLAINTS,),
+    SeriesMetric.AVG_RESPONSE_BUSINESS_HOURS: (SourceTable.COMPLAINTS,),
+    SeriesMetric.AVG_RESOLUTION_BUSINESS_HOURS: (SourceTable.COMPLAINTS,),
 }
 # The models whose committed writes move their table's generation on.
 MODEL_TABLES = {

@@ -1,28 +1,35 @@
 """Signal receivers: a committed write moves its table's cache generation on; a request the project refused outside
 the ops views (CSRF, an unparsable request, an unexpected error) on an ops endpoint is audited."""
+from django.db import DEFAULT_DB_ALIAS
 from django.db.models.signals import post_delete, post_save
 from django.http import HttpRequest
 from django.urls import Resolver404, resolve
 from rest_framework.authtoken.models import Token
 
+from complaints.models import Complaint
+from complaints.signals import complaints_bulk_updated
 from ops_metrics.addresses import client_ip
 from ops_metrics.cache.generations import invalidate
 from ops_metrics.constants import MODEL_TABLES, AuditAction, ResourceType
 from ops_metrics.services.audit import record_audit
 
 DISPATCH_UID = "ops_metrics.invalidate_metrics_cache"
+BULK_DISPATCH_UID = "ops_metrics.invalidate_after_bulk_update"
 
 
-def invalidate_after_commit(sender: type, using: str, **kwargs) -> None:
-    """Move the sender's table generation on once the writing transaction commits; a rollback moves nothing."""
+def invalidate_after_commit(sender: type, using: str = DEFAULT_DB_ALIAS, **kwargs) -> None:
+    """Move the sender's table generation on once the writing transaction commits (at once after a domain's bulk
+    write, which signals after committing); a rollback moves nothing."""
     invalidate(names=[MODEL_TABLES[sender._meta.label]], using=using)
 
 
 def connect_receivers() -> None:
-    """Connect the invalidation to post_save and post_delete of every watched model (idempotent)."""
+    """Connect the invalidation to saves and deletes of every watched model and to complaints' bulk writes (idempotent)."""
     for model in MODEL_TABLES:
         for signal in (post_save, post_delete):
             signal.connect(invalidate_after_commit, sender=model, dispatch_uid=DISPATCH_UID)
+    # A plain Signal (not a ModelSignal): the sender must be the class itself, not its "app.Model" label.
+    complaints_bulk_updated.connect(invalidate_after_commit, sender=Complaint, dispatch_uid=BULK_DISPATCH_UID)
 
 
 # The ops routes (url names) and how a refusal of each is audited.

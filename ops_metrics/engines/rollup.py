@@ -42,6 +42,7 @@ EPOCH = datetime(2000, 1, 1, tzinfo=UTC)
 QUARTER_HOUR, ONE_DAY = timedelta(minutes=15), timedelta(days=1)
 RAW = "raw"
 FACT_OF = {fact.model: fact for fact in FACTS}
+RESOLVED, RESPONDED = FACT_OF[ComplaintResolvedRollup], FACT_OF[ComplaintRespondedRollup]
 
 
 def _floor(moment: datetime, step: timedelta) -> datetime:
@@ -97,6 +98,16 @@ def _padded(expressions: list[str]) -> str:
     return ", ".join(f"{key} AS k{i}" for i, key in enumerate(keys, 1))
 
 
+# Every SELECT of a statement has the same columns: p, k1, k2, n and one x<i> per summed column of the widest fact.
+SUMS = max(len(fact.sums) for fact in FACTS)
+
+
+def _values(count: str, expressions: list[str]) -> str:
+    """The n and x1..x<SUMS> columns: the count and the summed expressions, padded with zeros."""
+    padded = [*expressions, *["0"] * (SUMS - len(expressions))]
+    return ", ".join([f"{count}::numeric AS n", *(f"({expr})::numeric AS x{i}" for i, expr in enumerate(padded, 1))])
+
+
 class _Statement:
     """The distinct pieces of every window, each one SELECT of one statement (one snapshot), summed per key.
 
@@ -107,7 +118,7 @@ class _Statement:
     def __init__(self) -> None:
         self.selects: list[tuple[str, list]] = []
         self.numbers: dict[tuple, int] = {}
-        self.rows: dict[int, list[tuple[str | None, str | None, int, Decimal]]] = {}
+        self.rows: dict[int, list[tuple[str | None, str | None, int, tuple[Decimal, ...]]]] = {}
 
     def _select(self, identity: tuple, sql: str, params: list) -> int:
         if identity not in self.numbers:
@@ -116,16 +127,15 @@ class _Statement:
         return self.numbers[identity]
 
     def window(self, fact: Fact, window: Window) -> list[int]:
-        """The numbers of the SELECTs whose (key1, key2, count, summed) rows add up to the fact's totals in `window`."""
-        summed = next(iter(fact.sums), None)
+        """The numbers of the SELECTs whose (key1, key2, count, sums) rows add up to the fact's totals in `window`."""
+        raw_values, summary_values = _values("1", list(fact.sums.values())), _values("count", list(fact.sums))
         numbers = []
         for kind, start, end in pieces(window):
             if kind == RAW:
                 condition, params = _range(fact.time, start, end)
-                keys, count, value, source = list(fact.keys.values()), "1", fact.sums.get(summed, "0"), fact.source
                 numbers.append(self._select(
                     (fact.table, kind, start, end),
-                    f"{_padded(keys)}, {count}::numeric AS n, ({value})::numeric AS x FROM {source} WHERE {condition}",
+                    f"{_padded(list(fact.keys.values()))}, {raw_values} FROM {fact.source} WHERE {condition}",
                     params,
                 ))
                 continue
@@ -137,7 +147,7 @@ class _Statement:
             for source in (fact.table, fact.delta):  # folded rows and the deltas not folded yet
                 numbers.append(self._select(
                     (source, kind, start, end),
-                    f"{_padded(list(fact.keys))}, count::numeric AS n, ({summed or '0'})::numeric AS x "
+                    f"{_padded(list(fact.keys))}, {summary_values} "
                     f"FROM {source} WHERE grain = {kind:d} AND {condition} AND {guard}",
                     [*params, *guard_params],
                 ))
@@ -145,8 +155,8 @@ class _Statement:
                 raw_condition, raw_params = _range(fact.time, start, end)
                 numbers.append(self._select(
                     (fact.table, RAW, "old day", start, end),
-                    f"{_padded(list(fact.keys.values()))}, 1::numeric AS n, ({fact.sums.get(summed, '0')})::numeric "
-                    f"AS x FROM {fact.source} WHERE {raw_condition} AND {other}",
+                    f"{_padded(list(fact.keys.values()))}, {raw_values} FROM {fact.source} "
+                    f"WHERE {raw_condition} AND {other}",
                     [*raw_params, start],
                 ))
         return numbers
@@ -156,7 +166,7 @@ class _Statement:
         return [
             self._select(
                 (source, "every row"),
-                f"{_padded(list(fact.keys))}, count::numeric AS n, 0::numeric AS x FROM {source} WHERE grain = {DAY}",
+                f"{_padded(list(fact.keys))}, {_values('count', [])} FROM {source} WHERE grain = {DAY}",
                 [],
             )
             for source in (fact.table, fact.delta)
@@ -170,7 +180,7 @@ class _Statement:
         condition, params = _range("resolved_at", window.start, window.end)
         return self._select(
             ("pending_ok", window, now),
-            "NULL::text AS k1, NULL::text AS k2, 1::numeric AS n, 0::numeric AS x FROM complaints_complaint "
+            f"NULL::text AS k1, NULL::text AS k2, {_values('1', [])} FROM complaints_complaint "
             f"WHERE response_due_at >= %s AND first_response_at IS NULL AND {condition} "
             f"AND ({OUTCOME_SQL}) = {ResolvedOutcome.RESPONSE_PENDING:d}",
             [now, *params],
@@ -181,18 +191,22 @@ class _Statement:
             return
         sql = " UNION ALL ".join(f"({select})" for select, _ in self.selects)
         params = [param for _, select_params in self.selects for param in select_params]
+        sums = ", ".join(f"sum(x{i})" for i in range(1, SUMS + 1))
         with connections[using].cursor() as cursor:
-            cursor.execute(f"SELECT p, k1, k2, sum(n), sum(x) FROM ({sql}) AS u GROUP BY 1, 2, 3", params)
-            for p, k1, k2, n, x in cursor.fetchall():
-                self.rows.setdefault(p, []).append((k1, k2, int(n), x))
+            cursor.execute(f"SELECT p, k1, k2, sum(n), {sums} FROM ({sql}) AS u GROUP BY 1, 2, 3", params)
+            for p, k1, k2, n, *x in cursor.fetchall():
+                self.rows.setdefault(p, []).append((k1, k2, int(n), tuple(x)))
 
-    def total(self, numbers: list[int], k1: str | None = None, k2: str | None = None) -> tuple[int, Decimal | None]:
-        """(count, summed) over the SELECTs `numbers` for one key (None: every key)."""
+    def total(
+        self, numbers: list[int], k1: str | None = None, k2: str | None = None
+    ) -> tuple[int, tuple[Decimal, ...] | None]:
+        """(count, the fact's sums in order) over the SELECTs `numbers` for one key (None: every key; sums None: no row)."""
         count, summed = 0, None
         for number in set(numbers):
             for key1, key2, n, x in self.rows.get(number, ()):
                 if (k1 is None or key1 == k1) and (k2 is None or key2 == k2):
-                    count, summed = count + n, x if summed is None else summed + x
+                    count = count + n
+                    summed = x if summed is None else tuple(a + b for a, b in zip(summed, x, strict=True))
         return count, summed
 
 
@@ -210,15 +224,23 @@ def booking_totals(
     for name, numbers in selects.items():
         created[name] = {}
         for status in BookingStatus.values:
-            count, amount = statement.total(numbers, status)
-            created[name][status] = StatusTally(count=count, amount=(amount if amounts else None) or ZERO)
+            count, sums = statement.total(numbers, status)
+            created[name][status] = StatusTally(count=count, amount=_amount(sums, amounts=amounts))
     open_backlog = {status: statement.total(every_row, status)[0] for status in OPEN_STATUSES} if backlog else {}
     return BookingTotals(created=created, backlog=open_backlog)
 
 
-def _event_tally(total: tuple[int, Decimal | None]) -> EventTally:
-    count, summed = total
-    return EventTally(count=count, duration_microseconds=int(summed or 0))
+def _amount(sums: tuple[Decimal, ...] | None, *, amounts: bool) -> Decimal:
+    """The bookings' summed amount (their fact's first sum), zero when not asked for or when there is no row."""
+    return sums[0] if amounts and sums is not None else ZERO
+
+
+def _event_tally(fact: Fact, total: tuple[int, tuple[Decimal, ...] | None]) -> EventTally:
+    """An event fact's totals (its sums: duration_us, business_us, business_count; rollups/sql.py, FACTS)."""
+    count, sums = total
+    summed = {name: int(value) for name, value in zip(fact.sums, sums or [0] * len(fact.sums), strict=True)}
+    return EventTally(count=count, duration_microseconds=summed["duration_us"],
+                      business_count=summed["business_count"], business_microseconds=summed["business_us"])
 
 
 def complaint_totals(
@@ -252,12 +274,12 @@ def complaint_totals(
     }
     resolved = responded = compliant = None
     if resolved_in is not None:
-        resolved = _event_tally(statement.total(resolved_selects))
+        resolved = _event_tally(RESOLVED, statement.total(resolved_selects))
         if sla_at is not None:
             met = statement.total(resolved_selects, str(ResolvedOutcome.MET.value))[0]
             compliant = met + statement.total([pending_ok])[0]
     if responded_in is not None:
-        responded = _event_tally(statement.total(responded_selects))
+        responded = _event_tally(RESPONDED, statement.total(responded_selects))
     open_backlog = {}
     if backlog:
         open_backlog = scan.complaint_totals(
@@ -309,8 +331,8 @@ def booking_series(
             for numbers in selects:
                 tallies = {}
                 for status in BookingStatus.values:
-                    count, amount = statement.total(numbers, status)
-                    tallies[status] = StatusTally(count=count, amount=(amount if amounts else None) or ZERO)
+                    count, sums = statement.total(numbers, status)
+                    tallies[status] = StatusTally(count=count, amount=_amount(sums, amounts=amounts))
                 series.append(tallies)
     return series
 
@@ -332,8 +354,8 @@ def complaint_series(
             pending_ok = [statement.pending_ok(bucket, sla_at[0]) for bucket in chunk] if sla_at is not None else []
             statement.run(using=using)
             created += [statement.total(numbers)[0] for numbers in created_selects]
-            resolved += [_event_tally(statement.total(numbers)) for numbers in resolved_selects]
-            responded += [_event_tally(statement.total(numbers)) for numbers in responded_selects]
+            resolved += [_event_tally(RESOLVED, statement.total(numbers)) for numbers in resolved_selects]
+            responded += [_event_tally(RESPONDED, statement.total(numbers)) for numbers in responded_selects]
             compliant += [
                 statement.total(numbers, met)[0] + statement.total([pending])[0]
                 for numbers, pending in zip(resolved_selects, pending_ok, strict=True)

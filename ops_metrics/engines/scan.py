@@ -1,7 +1,7 @@
 """The scan engine: totals from one grouped aggregate query per table over the raw rows (runs on any database)."""
 import operator
 from collections.abc import Collection, Container, Mapping, Sequence
-from datetime import datetime
+from datetime import datetime, timedelta
 from functools import reduce
 from typing import Any
 
@@ -22,7 +22,13 @@ from django.db.models import (
 )
 
 from bookings.models import OPEN_STATUSES, Booking, BookingStatus
-from complaints.models import UNRESOLVED_STATUSES, Complaint, ComplaintPriority, ComplaintStatus
+from complaints.models import (
+    BUSINESS_TIME_FIELDS,
+    UNRESOLVED_STATUSES,
+    Complaint,
+    ComplaintPriority,
+    ComplaintStatus,
+)
 from complaints.sla_state import SlaState, sla_state
 from ops_metrics.engines.totals import BookingTotals, ComplaintSeries, ComplaintTotals, EventTally, StatusTally
 from ops_metrics.windows.figures import MICROSECOND, ZERO
@@ -120,9 +126,27 @@ def _total(rows: list[dict], column: str, **only: Container) -> Any:
     return total
 
 
-def _event_tally(rows: list[dict], duration: str) -> EventTally:
-    summed = _total(rows, duration)
-    return EventTally(count=_total(rows, "count") or 0, duration_microseconds=0 if summed is None else summed // MICROSECOND)
+def _microseconds(duration: timedelta | None) -> int:
+    return 0 if duration is None else duration // MICROSECOND
+
+
+def _event_tally(rows: list[dict], event: str) -> EventTally:
+    """The tally of the grouped rows' `event` aggregates (see _event_aggregates)."""
+    return EventTally(
+        count=_total(rows, "count") or 0,
+        duration_microseconds=_microseconds(_total(rows, event)),
+        business_count=_total(rows, f"{event}_business_count") or 0,
+        business_microseconds=_microseconds(_total(rows, f"{event}_business")),
+    )
+
+
+def _event_aggregates(event: str, *, field: str, business_field: str) -> dict:
+    """(field − created_at) summed, and the stored business time to the event summed and counted where not NULL."""
+    return {
+        event: Sum(F(field) - F("created_at")),
+        f"{event}_business": Sum(business_field),
+        f"{event}_business_count": Count(business_field),
+    }
 
 
 def booking_totals(
@@ -186,7 +210,9 @@ def complaint_totals(
         reasons.append(_since("resolved_at", resolved_in))
         resolved_bounds = _bounds(resolved_in)
         keys["resolved"] = Bucket("resolved_at", resolved_bounds)
-        aggregates["resolution"] = Sum(F("resolved_at") - F("created_at"))
+        aggregates.update(
+            _event_aggregates("resolution", field="resolved_at", business_field="resolution_business_time")
+        )
     if created:
         reasons.append(_since("created_at", *created.values()))
         created_bounds = _bounds(*created.values())
@@ -195,7 +221,9 @@ def complaint_totals(
         reasons.append(_since("first_response_at", responded_in))
         responded_bounds = _bounds(responded_in)
         keys["responded"] = Bucket("first_response_at", responded_bounds)
-        aggregates["response"] = Sum(F("first_response_at") - F("created_at"))
+        aggregates.update(
+            _event_aggregates("response", field="first_response_at", business_field="response_business_time")
+        )
     if sla_at is not None:
         now, until = sla_at
         keys["sla"] = sla_state(now=now, until=until)
@@ -278,12 +306,17 @@ def complaint_series(
     queryset = Complaint.objects.using(using).filter(assigned(COMPLAINT_STAFF, staff)).order_by()
     no_state = Value(None, output_field=IntegerField())
 
+    no_duration = Value(None, output_field=DurationField())
+
     def grouped(field: str, *, state: Expression, duration: bool):
+        business = BUSINESS_TIME_FIELDS.get(field)
         return queryset.filter(_in_bounds(field, bounds)).values(
             kind=Value(field), bucket=Bucket(field, bounds), state=state,
         ).annotate(
             count=Count("*"),
-            duration=Sum(F(field) - F("created_at")) if duration else Value(None, output_field=DurationField()),
+            duration=Sum(F(field) - F("created_at")) if duration else no_duration,
+            business=Sum(business) if duration else no_duration,
+            business_count=Count(business) if duration else Value(0, output_field=IntegerField()),
         )
 
     # The arms with a typed duration and state come first: PostgreSQL types a UNION's columns from them.
@@ -296,21 +329,29 @@ def complaint_series(
     )
     size = len(bounds) - 1
     counts = {field: [0] * size for field in ("created_at", "resolved_at", "first_response_at")}
-    durations = {field: [0] * size for field in ("resolved_at", "first_response_at")}
+    durations = {field: [0] * size for field in BUSINESS_TIME_FIELDS}
+    business_counts = {field: [0] * size for field in BUSINESS_TIME_FIELDS}
+    business_durations = {field: [0] * size for field in BUSINESS_TIME_FIELDS}
     compliant = [0] * size
     for row in rows:
         field, index = row["kind"], row["bucket"] - 1
         counts[field][index] += row["count"]
         if field in durations:
             durations[field][index] += row["duration"] // MICROSECOND
+            business_counts[field][index] += row["business_count"]
+            business_durations[field][index] += _microseconds(row["business"])
         if field == "resolved_at" and row["state"] in (SlaState.CLEAR, SlaState.AT_RISK):
             compliant[index] += row["count"]
+    def tallies(field: str) -> list[EventTally]:
+        return [
+            EventTally(count=n, duration_microseconds=d, business_count=bn, business_microseconds=bd)
+            for n, d, bn, bd in zip(
+                counts[field], durations[field], business_counts[field], business_durations[field], strict=True
+            )
+        ]
+
     return ComplaintSeries(
-        created=counts["created_at"],
-        resolved=[EventTally(count=n, duration_microseconds=d)
-                  for n, d in zip(counts["resolved_at"], durations["resolved_at"], strict=True)],
-        responded=[EventTally(count=n, duration_microseconds=d)
-                   for n, d in zip(counts["first_response_at"], durations["first_response_at"], strict=True)],
+        created=counts["created_at"], resolved=tallies("resolved_at"), responded=tallies("first_response_at"),
         compliant=compliant,
     )
 

@@ -14,10 +14,16 @@ class StatusTally:
 
 @dataclass(frozen=True)
 class EventTally:
-    """Complaints whose event (resolution or first response) falls in a window, with (event − created_at) summed."""
+    """Complaints whose event (resolution or first response) falls in a window, with (event − created_at) summed.
+
+    business_count / business_microseconds: of those, the ones whose stored business time to the event is not NULL,
+    and that business time summed (docs/bizhours-notes.md).
+    """
 
     count: int
     duration_microseconds: int
+    business_count: int
+    business_microseconds: int
 
 
 @dataclass(frozen=True)

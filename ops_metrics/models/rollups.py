@@ -54,25 +54,40 @@ class ComplaintCreatedRollup(Rollup):
         constraints = _key("ops_rcc", ["priority", "status"], [])
 
 
-class ComplaintResolvedRollup(Rollup):
+class EventRollup(Rollup):
+    """Common columns of the event summaries: elapsed and business time to the event, summed in µs.
+
+    business_us sums the complaints' stored business time to the event and business_count counts the rows that have
+    one (a NULL business time is in neither).
+    """
+
+    duration_us = models.DecimalField(max_digits=32, decimal_places=0)
+    business_us = models.DecimalField(max_digits=32, decimal_places=0, default=0)
+    business_count = models.BigIntegerField(default=0)
+
+    class Meta:
+        abstract = True
+
+
+EVENT_VALUES = ["duration_us", "business_us", "business_count"]
+
+
+class ComplaintResolvedRollup(EventRollup):
     """Complaints by bucket of resolved_at and ResolvedOutcome, with (resolved_at − created_at) summed in µs."""
 
     outcome = models.SmallIntegerField(choices=ResolvedOutcome.choices)
-    duration_us = models.DecimalField(max_digits=32, decimal_places=0)
 
     class Meta:
         db_table = "ops_rollup_complaint_resolved"
-        constraints = _key("ops_rcr", ["outcome"], ["duration_us"])
+        constraints = _key("ops_rcr", ["outcome"], EVENT_VALUES)
 
 
-class ComplaintRespondedRollup(Rollup):
+class ComplaintRespondedRollup(EventRollup):
     """Complaints by bucket of first_response_at, with (first_response_at − created_at) summed in µs."""
-
-    duration_us = models.DecimalField(max_digits=32, decimal_places=0)
 
     class Meta:
         db_table = "ops_rollup_complaint_responded"
-        constraints = _key("ops_rcp", [], ["duration_us"])
+        constraints = _key("ops_rcp", [], EVENT_VALUES)
 
 
 class RollupState(models.Model):

@@ -11,7 +11,7 @@ from complaints.sla_state import SlaState
 from ops_metrics import app_settings
 from ops_metrics.constants import ALL_GROUPS, CUSTOM_PERIOD, MetricGroup, Period
 from ops_metrics.engines.selection import observe_computation, select_engine
-from ops_metrics.engines.totals import BookingTotals, ComplaintTotals
+from ops_metrics.engines.totals import BookingTotals, ComplaintTotals, EventTally
 from ops_metrics.models import OpsConfig
 from ops_metrics.windows.figures import ZERO, growth_rate, mean_hours, money, percentage
 from ops_metrics.windows.periods import Window, Windows, windows_for
@@ -67,8 +67,13 @@ def _backlog(totals: ComplaintTotals, *, priorities: Collection[str] = Complaint
     )
 
 
-def _mean_hours(tally) -> float | None:
+def _mean_hours(tally: EventTally) -> float | None:
     return mean_hours(total_microseconds=tally.duration_microseconds, count=tally.count)
+
+
+def _mean_business_hours(tally: EventTally) -> float | None:
+    """Over the rows with a stored business time only (docs/bizhours-notes.md)."""
+    return mean_hours(total_microseconds=tally.business_microseconds, count=tally.business_count)
 
 
 def complaints_group(totals: ComplaintTotals) -> dict:
@@ -97,6 +102,8 @@ def sla_group(totals: ComplaintTotals) -> dict:
         "compliance_rate": percentage(part=totals.compliant, whole=totals.resolved.count),
         "avg_response_hours": _mean_hours(totals.responded),
         "avg_resolution_hours": _mean_hours(totals.resolved),
+        "avg_response_business_hours": _mean_business_hours(totals.responded),
+        "avg_resolution_business_hours": _mean_business_hours(totals.resolved),
     }
 
 

@@ -67,8 +67,12 @@ def _complaint_values(metric: str, series: ComplaintSeries) -> list:
     if metric == SeriesMetric.SLA_COMPLIANCE_RATE:
         return [percentage(part=part, whole=tally.count)
                 for part, tally in zip(series.compliant, series.resolved, strict=True)]
-    tallies = series.responded if metric == SeriesMetric.AVG_RESPONSE_HOURS else series.resolved
-    return [mean_hours(total_microseconds=tally.duration_microseconds, count=tally.count) for tally in tallies]
+    if metric in (SeriesMetric.AVG_RESPONSE_HOURS, SeriesMetric.AVG_RESOLUTION_HOURS):
+        tallies = series.responded if metric == SeriesMetric.AVG_RESPONSE_HOURS else series.resolved
+        return [mean_hours(total_microseconds=tally.duration_microseconds, count=tally.count) for tally in tallies]
+    # Business hours: over the rows with a stored business time only (docs/bizhours-notes.md).
+    tallies = series.responded if metric == SeriesMetric.AVG_RESPONSE_BUSINESS_HOURS else series.resolved
+    return [mean_hours(total_microseconds=tally.business_microseconds, count=tally.business_count) for tally in tallies]
 
 
 def _merge(previous: list[datetime] | None, current: list[datetime]) -> tuple[list[datetime], range | None, range]:

@@ -40,6 +40,20 @@ def _micros(event: str) -> str:
     return f"((EXTRACT(EPOCH FROM {event}) - EXTRACT(EPOCH FROM created_at)) * 1000000)"
 
 
+def _business_micros(column: str) -> str:
+    # The stored business time (an interval, NULL while not measured) in µs; NULL counts as 0 here and in _measured.
+    return f"coalesce(EXTRACT(EPOCH FROM {column}) * 1000000, 0)"
+
+
+def _measured(column: str) -> str:
+    return f"CASE WHEN {column} IS NULL THEN 0 ELSE 1 END"
+
+
+def _event_sums(event: str, business: str) -> dict[str, str]:
+    """Summed columns of an event fact: elapsed µs to the event, business µs and how many rows have a business time."""
+    return {"duration_us": _micros(event), "business_us": _business_micros(business), "business_count": _measured(business)}
+
+
 OUTCOME_SQL = (
     "CASE WHEN (resolution_due_at IS NOT NULL AND resolved_at > resolution_due_at)"
     " OR (response_due_at IS NOT NULL AND first_response_at > response_due_at)"
@@ -82,9 +96,9 @@ FACTS = (
     Fact(BookingRollup, BOOKINGS_TABLE, "created_at", {"status": "status"}, {"amount": "total_amount"}),
     Fact(ComplaintCreatedRollup, COMPLAINTS_TABLE, "created_at", {"priority": "priority", "status": "status"}, {}),
     Fact(ComplaintResolvedRollup, COMPLAINTS_TABLE, "resolved_at", {"outcome": OUTCOME_SQL},
-         {"duration_us": _micros("resolved_at")}),
+         _event_sums("resolved_at", "resolution_business_time")),
     Fact(ComplaintRespondedRollup, COMPLAINTS_TABLE, "first_response_at", {},
-         {"duration_us": _micros("first_response_at")}),
+         _event_sums("first_response_at", "response_business_time")),
 )
 SOURCES = (BOOKINGS_TABLE, COMPLAINTS_TABLE)
 

@@ -19,6 +19,7 @@ from tqdm import tqdm
 
 from bookings.models import Booking, BookingStatus, PaymentStatus
 from complaints.models import Complaint, ComplaintPriority, ComplaintStatus, SlaPolicy
+from complaints.sla import SlaTargets
 from ops_metrics.constants import ADMINS_GROUP, READERS_GROUP
 from ops_metrics.models import OpsConfig
 from ops_metrics.services.dashboard import invalidate_metrics_cache
@@ -55,7 +56,8 @@ BOOKING_FIELDS = (
 )
 COMPLAINT_FIELDS = (
     "booking_id", "subject", "priority", "status", "assigned_to_id", "created_at", "response_due_at",
-    "resolution_due_at", "first_response_at", "resolved_at", "updated_at",
+    "resolution_due_at", "first_response_at", "resolved_at", "response_business_time", "resolution_business_time",
+    "updated_at",
 )
 
 
@@ -140,15 +142,11 @@ def seed_demo_data(
             Booking.objects.using(using).filter(reference__startswith=prefix)
             .order_by("reference").values_list("pk", flat=True)
         )
-        targets = {
-            priority: (timedelta(hours=response), timedelta(hours=resolution))
-            for priority, (response, resolution) in SlaPolicy.targets().items()
-        }
         _load(
             model=Complaint,
             fields=COMPLAINT_FIELDS,
             rows=_complaint_rows(
-                rng=rng, count=complaints, span_seconds=span_seconds, now=now, targets=targets,
+                rng=rng, count=complaints, span_seconds=span_seconds, now=now, targets=SlaPolicy.sla_targets(),
                 at_risk_buffer=timedelta(minutes=config.sla_at_risk_buffer_minutes), booking_ids=booking_ids,
                 booking_ages=booking_ages, pick_staff=staff_picker, updated_at=loaded_at,
             ),
@@ -354,12 +352,17 @@ def _booking_rows(
 
 def _complaint_rows(
     *, rng: random.Random, count: int, span_seconds: int, now: datetime,
-    targets: dict[str, tuple[timedelta, timedelta]], at_risk_buffer: timedelta, booking_ids: Sequence[int],
+    targets: dict[str, SlaTargets], at_risk_buffer: timedelta, booking_ids: Sequence[int],
     booking_ages: Sequence[int], pick_staff, updated_at: datetime,
 ) -> Iterator[tuple]:
+    """Complaint rows in COMPLAINT_FIELDS order; business times measured by each priority's SlaTargets, as save() does.
+
+    Due times are created_at + the target hours of elapsed time (a policy's calendar does not move them here).
+    """
     for _ in range(count):
         priority = PRIORITIES.pick(rng)
-        response_target, resolution_target = targets[priority]
+        policy = targets[priority]
+        response_target, resolution_target = policy.response, policy.resolution
         subject = SUBJECTS[rng.randrange(len(SUBJECTS))]
         booking_id = None
         if rng.random() < 0.005:
@@ -367,7 +370,7 @@ def _complaint_rows(
             created_at = now - response_target + min(at_risk_buffer, response_target) * rng.uniform(0.1, 0.9)
             yield (
                 None, subject, priority, ComplaintStatus.OPEN, pick_staff(), created_at,
-                created_at + response_target, created_at + resolution_target, None, None, updated_at,
+                created_at + response_target, created_at + resolution_target, None, None, None, None, updated_at,
             )
             continue
         if booking_ids and rng.random() < 0.6:
@@ -401,5 +404,7 @@ def _complaint_rows(
             booking_id, subject, priority, status, None if unassigned else pick_staff(), created_at,
             created_at + response_target if tracked else None,
             created_at + resolution_target if tracked else None,
-            first_response_at, resolved_at, updated_at,
+            first_response_at, resolved_at,
+            *policy.business_times(created_at=created_at, first_response_at=first_response_at, resolved_at=resolved_at),
+            updated_at,
         )

@@ -4,7 +4,10 @@ from django.db import transaction
 from django.test import Client
 
 from bookings.factories import BookingFactory
+from bookings.models import Booking
 from complaints.factories import ComplaintFactory
+from complaints.models import Complaint
+from complaints.signals import complaints_bulk_updated
 from ops_metrics.cache.generations import read_generations
 from ops_metrics.constants import AuditAction, SourceTable
 from ops_metrics.models import OpsAuditLog, OpsConfig
@@ -86,6 +89,25 @@ def test_generation_moves_on_once_per_committed_write_and_not_on_rollback():
 
     assert after_commit == generation + 2
     assert current_generation() == after_commit
+
+
+@pytest.mark.django_db
+def test_a_bulk_update_of_complaints_moves_only_the_complaints_generation_on_once(django_capture_on_commit_callbacks):
+    connect_receivers()  # again: still one receiver
+    before = generations()
+    with django_capture_on_commit_callbacks(execute=True):
+        complaints_bulk_updated.send(sender=Complaint, pks=frozenset({1, 2}))
+
+    assert generations() == {**before, SourceTable.COMPLAINTS: before[SourceTable.COMPLAINTS] + 1}
+
+
+@pytest.mark.django_db
+def test_the_bulk_signal_of_another_sender_moves_nothing(django_capture_on_commit_callbacks):
+    before = generations()
+    with django_capture_on_commit_callbacks(execute=True):
+        complaints_bulk_updated.send(sender=Booking, pks=frozenset({1}))
+
+    assert generations() == before
 
 
 METRICS_URL = "/api/v1/ops/dashboard/metrics"

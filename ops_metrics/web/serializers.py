@@ -180,6 +180,16 @@ class SLAMetrics(serializers.Serializer):
         allow_null=True, help_text="Mean hours from creation to resolution, of complaints resolved in the "
         "window, 2 decimals; null when none.",
     )
+    avg_response_business_hours = serializers.FloatField(
+        allow_null=True, help_text="Mean business hours from creation to first response (under the calendar of the "
+        "complaint's SLA policy when the response was recorded; elapsed hours for a policy without calendar), of "
+        "complaints responded to in the window whose business time is recorded, 2 decimals; null when none.",
+    )
+    avg_resolution_business_hours = serializers.FloatField(
+        allow_null=True, help_text="Mean business hours from creation to resolution (under the calendar of the "
+        "complaint's SLA policy when the resolution was recorded; elapsed hours for a policy without calendar), of "
+        "complaints resolved in the window whose business time is recorded, 2 decimals; null when none.",
+    )
 
 
 class RevenueMetrics(serializers.Serializer):
@@ -328,6 +338,16 @@ class SeriesValues(serializers.Serializer):
     avg_resolution_hours = _series(
         lambda: serializers.FloatField(allow_null=True),
         "Mean hours from creation to resolution of complaints resolved in the bucket; null when none.",
+    )
+    avg_response_business_hours = _series(
+        lambda: serializers.FloatField(allow_null=True),
+        "Mean business hours from creation to first response of complaints responded to in the bucket whose "
+        "business time is recorded; null when none.",
+    )
+    avg_resolution_business_hours = _series(
+        lambda: serializers.FloatField(allow_null=True),
+        "Mean business hours from creation to resolution of complaints resolved in the bucket whose business time "
+        "is recorded; null when none.",
     )
 
 

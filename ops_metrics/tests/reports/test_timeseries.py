@@ -85,6 +85,8 @@ def test_week_by_day_exact_series(week_data):
         "sla_compliance_rate": [None, 100.0, 0.0],
         "avg_response_hours": [1.0, 3.0, None],
         "avg_resolution_hours": [None, 24.0, 24.0],
+        "avg_response_business_hours": [1.0, 3.0, None],  # no calendar: elapsed time
+        "avg_resolution_business_hours": [None, 24.0, 24.0],
     }
     assert "previous" not in payload
     assert payload["redacted"] == []

@@ -39,6 +39,9 @@ instants = st.builds(
     st.one_of(st.just(0), st.integers(-60_000_000, 60_000_000)),
 )
 maybe_instants = st.one_of(st.none(), instants)
+# Stored business times (NULL: not measured, left out of the business-hours averages), unrelated to the instants: the
+# summaries must sum whatever a writer stores.
+maybe_durations = st.one_of(st.none(), st.timedeltas(min_value=timedelta(0), max_value=timedelta(days=60)))
 amounts = st.decimals(min_value=0, max_value=Decimal("9999.99"), places=2, allow_nan=False, allow_infinity=False)
 booking_fields = st.fixed_dictionaries({
     "status": st.sampled_from(BookingStatus.values), "total_amount": amounts, "created_at": instants,
@@ -47,12 +50,14 @@ complaint_fields = st.fixed_dictionaries({
     "priority": st.sampled_from(ComplaintPriority.values), "status": st.sampled_from(ComplaintStatus.values),
     "created_at": instants, "response_due_at": maybe_instants, "resolution_due_at": maybe_instants,
     "first_response_at": maybe_instants, "resolved_at": maybe_instants,
+    "response_business_time": maybe_durations, "resolution_business_time": maybe_durations,
 })
 BOOKING_COLUMNS = {"status": st.sampled_from(BookingStatus.values), "total_amount": amounts, "created_at": instants}
 COMPLAINT_COLUMNS = {
     "priority": st.sampled_from(ComplaintPriority.values), "status": st.sampled_from(ComplaintStatus.values),
     "created_at": instants, "response_due_at": maybe_instants, "resolution_due_at": maybe_instants,
     "first_response_at": maybe_instants, "resolved_at": maybe_instants,
+    "response_business_time": maybe_durations, "resolution_business_time": maybe_durations,
 }
 
 
@@ -89,6 +94,8 @@ operations = st.one_of(
         " updated_at) SELECT 'RAW-' || id || '-' || left(md5(random()::text), 12), 'x', 'completed', 'paid', 3.33,"
         " created_at + interval '1 hour', now() FROM bookings_booking WHERE id % 3 = 0",
         "DELETE FROM complaints_complaint WHERE id % 4 = 3",
+        "UPDATE complaints_complaint SET resolution_business_time = (resolved_at - created_at) / 3 WHERE id % 2 = 0",
+        "UPDATE complaints_complaint SET response_business_time = NULL WHERE id % 3 = 0",
     ])),
     st.tuples(st.just("truncate"), st.sampled_from(["complaints_complaint", "bookings_booking, complaints_complaint"])),
 )

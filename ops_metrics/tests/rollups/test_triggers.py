@@ -1,12 +1,15 @@
 """Rollup summaries: every writer keeps them exact, the engine equals scan; rebuild, verify, compact, selection."""
 from datetime import UTC, datetime, timedelta
 from decimal import Decimal
+from importlib import import_module
 from io import StringIO
+from types import SimpleNamespace
 from zoneinfo import ZoneInfo
 
 import pytest
 from django.core.management import CommandError, call_command
 from django.db import connection
+from django.db.models import F
 from django.test import override_settings
 
 from bookings.factories import BookingFactory
@@ -24,6 +27,7 @@ from ops_metrics.rollups.sql import (
     FINE,
     BookingRollup,
     ComplaintResolvedRollup,
+    ComplaintRespondedRollup,
 )
 from ops_metrics.rollups.state import rollups_current, summary_differences
 from ops_metrics.rollups.triggers import SOURCE_MODELS
@@ -121,6 +125,29 @@ def test_orm_writes_queryset_update_bulk_create_raw_sql_and_deletes_keep_the_sum
     Complaint.objects.filter(pk=Complaint.objects.values("pk")[:1]).delete()
     _assert_exact()
     assert_engines_agree(now=NOW, timezone="Europe/Berlin")
+
+
+def test_business_time_writes_keep_the_summaries_exact_and_null_counts_in_neither_sum(history):
+    Complaint.objects.filter(priority=ComplaintPriority.LOW).update(response_business_time=None)
+    Complaint.objects.filter(resolved_at__isnull=False).update(resolution_business_time=F("resolved_at") - F("created_at") - H)
+    with connection.cursor() as cursor:
+        cursor.execute("UPDATE complaints_complaint SET response_business_time = interval '17 minutes 3.000001 seconds' "
+                       "WHERE id % 2 = 0 AND first_response_at IS NOT NULL")
+    Complaint.objects.bulk_create([
+        Complaint(subject="bulk", created_at=NOW - 5 * H, first_response_at=NOW - 4 * H, resolved_at=NOW - 2 * H,
+                  response_business_time=timedelta(minutes=7), resolution_business_time=None),
+    ])
+    _assert_exact()
+    compact(using="default")
+    _assert_exact()
+    measured = Complaint.objects.filter(resolved_at__isnull=False, resolution_business_time__isnull=False)
+    folded = ComplaintResolvedRollup.objects.filter(grain=DAY)
+    assert measured.count() == Complaint.objects.filter(resolved_at__isnull=False).count() - 1  # the bulk row: NULL
+    assert sum(folded.values_list("business_count", flat=True)) == measured.count()
+    assert sum(folded.values_list("business_us", flat=True)) == sum(
+        (c.resolution_business_time for c in measured), timedelta()) // timedelta(microseconds=1)
+    for now in (NOW, NOW + 48 * H):
+        assert_engines_agree(now=now, timezone="Europe/Berlin")
 
 
 def test_copy_keeps_the_summaries_exact(db):
@@ -267,6 +294,33 @@ def test_verify_exits_1_naming_the_day_of_a_corrupted_summary_row(history):
         error.value
     )
     assert "rollup and scan differ over" in str(error.value)
+
+
+@pytest.mark.parametrize("model", [ComplaintResolvedRollup, ComplaintRespondedRollup])
+@pytest.mark.parametrize("column", ["business_us", "business_count"])
+def test_verify_checks_the_business_time_columns(history, model, column):
+    compact(using="default")
+    row = model.objects.filter(grain=DAY).order_by("bucket").last()
+    setattr(row, column, getattr(row, column) + 1)
+    row.save()
+    with pytest.raises(CommandError) as error:
+        call_command("ops_rollups", "verify", "--windows", "20", "--seed", "1", stdout=StringIO())
+    assert f"{model._meta.db_table} differs from the raw rows on UTC day(s): {row.bucket.date().isoformat()}" in str(
+        error.value
+    )
+
+
+@pytest.mark.parametrize(("business_time", "current"), [(None, True), (timedelta(hours=2), False)])
+def test_the_business_time_migration_marks_the_summaries_stale_only_when_a_complaint_has_one(
+    db, business_time, current
+):
+    """Summary rows from before it hold 0 in the new columns: exact only while no complaint has a business time."""
+    migration = import_module("ops_metrics.migrations.0013_rollup_business_time")
+    rebuild(using="default")
+    _complaint(NOW - 5 * H, first_response_at=NOW - H)
+    Complaint.objects.update(response_business_time=business_time)
+    migration.mark_stale_if_needed(None, SimpleNamespace(connection=connection))
+    assert rollups_current(using="default") is current
 
 
 def test_rebuild_command_and_status(history):

@@ -14,7 +14,14 @@ from django.urls import reverse
 from rest_framework.authtoken.models import Token
 
 from bookings.models import Booking, BookingStatus, PaymentStatus
-from complaints.models import UNRESOLVED_STATUSES, Complaint, ComplaintPriority, ComplaintStatus, SlaPolicy
+from complaints.models import (
+    UNRESOLVED_STATUSES,
+    BusinessCalendar,
+    Complaint,
+    ComplaintPriority,
+    ComplaintStatus,
+    SlaPolicy,
+)
 from ops_metrics.constants import ADMINS_GROUP, PERM_ADMIN, PERM_READ, READERS_GROUP
 from ops_metrics.models import OpsConfig
 from ops_metrics.services.dashboard import cached_dashboard_metrics
@@ -48,7 +55,8 @@ def _digest() -> str:
     complaints = sorted(
         ((_index(reference), *rest) for reference, *rest in Complaint.objects.values_list(
             "booking__reference", "subject", "priority", "status", "assigned_to__name", "created_at",
-            "response_due_at", "resolution_due_at", "first_response_at", "resolved_at",
+            "response_due_at", "resolution_due_at", "first_response_at", "resolved_at", "response_business_time",
+            "resolution_business_time",
         )),
         key=repr,
     )
@@ -182,6 +190,25 @@ def test_due_times_follow_the_sla_policies():
     assert {(c.response_due_at - c.created_at, c.resolution_due_at - c.created_at) for c in critical} == {
         (timedelta(hours=2), timedelta(hours=5))
     }
+
+
+def test_business_times_are_what_save_would_store():
+    """Calendar-less policies: elapsed time; a policy with a calendar: business time under it (the per-row helper)."""
+    office = BusinessCalendar.objects.create(name="Office", timezone="Europe/Berlin")  # Mon–Fri 09:00–17:00
+    SlaPolicy.objects.filter(priority=ComplaintPriority.HIGH).update(calendar=office)
+
+    _seed("--seed=9", *SMALL)
+
+    clock = office.clock()
+    recorded = Complaint.objects.filter(first_response_at__isnull=False)
+    assert recorded.filter(priority=ComplaintPriority.HIGH).exists() and recorded.exclude(priority=ComplaintPriority.HIGH)
+    for c in recorded:
+        measure = clock.between if c.priority == ComplaintPriority.HIGH else (lambda start, end: end - start)
+        assert c.response_business_time == measure(c.created_at, c.first_response_at)
+        assert c.resolution_business_time == (None if c.resolved_at is None else measure(c.created_at, c.resolved_at))
+    assert not Complaint.objects.filter(first_response_at__isnull=True, response_business_time__isnull=False).exists()
+    high = recorded.filter(priority=ComplaintPriority.HIGH)
+    assert any(c.response_business_time < c.first_response_at - c.created_at for c in high)  # nights and weekends
 
 
 def test_loading_invalidates_cached_metrics(django_capture_on_commit_callbacks):

@@ -12,7 +12,7 @@ PRIORITIES = ["low", "medium", "high", "critical"]
 COMPLAINT_STATUSES = ["open", "in_progress", "resolved", "closed", "escalated"]
 SERIES = [
     "bookings_created", "revenue", "complaints_created", "complaints_resolved", "sla_compliance_rate",
-    "avg_response_hours", "avg_resolution_hours",
+    "avg_response_hours", "avg_resolution_hours", "avg_response_business_hours", "avg_resolution_business_hours",
 ]
 
 PATH = "/api/v1/ops/dashboard/metrics"
@@ -110,7 +110,8 @@ def test_money_is_a_decimal_string(components):
     [
         ("BookingsMetrics", {"growth_rate"}),
         ("ComplaintsMetrics", {"avg_resolution_hours"}),
-        ("SLAMetrics", {"compliance_rate", "avg_response_hours", "avg_resolution_hours"}),
+        ("SLAMetrics", {"compliance_rate", "avg_response_hours", "avg_resolution_hours", "avg_response_business_hours",
+                        "avg_resolution_business_hours"}),
         ("RevenueMetrics", {"average_order_value", "growth_rate"}),
         ("Window", {"start"}),
         ("BoundedWindow", set()),
