@@ -130,7 +130,7 @@ def evaluate_rules(*, now: datetime | None = None, using: str = DEFAULT_DB_ALIAS
     """Evaluate every rule once (disabled ones return to ok), under the advisory lock; idempotent at a given `now`.
 
     The pass's state changes and the notifications they cause are written in one transaction (the outbox); delivery
-    is separate (ops_metrics.alerts.delivery). Rules sharing a period share one cached metrics computation.
+    is separate (ops_metrics.alerts.delivery). Rules sharing a period and staff set share one cached metrics computation.
     """
     with evaluation_lock(using=using) as acquired:
         if not acquired:

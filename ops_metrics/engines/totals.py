@@ -17,7 +17,7 @@ class EventTally:
     """Complaints whose event (resolution or first response) falls in a window, with (event − created_at) summed.
 
     business_count / business_microseconds: of those, the ones whose stored business time to the event is not NULL,
-    and that business time summed (docs/bizhours-notes.md).
+    and that business time summed (docs/architecture.md, business-hour averages).
     """
 
     count: int

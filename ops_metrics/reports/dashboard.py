@@ -72,7 +72,7 @@ def _mean_hours(tally: EventTally) -> float | None:
 
 
 def _mean_business_hours(tally: EventTally) -> float | None:
-    """Over the rows with a stored business time only (docs/bizhours-notes.md)."""
+    """Over the rows with a stored business time only (docs/api.md, figures sla)."""
     return mean_hours(total_microseconds=tally.business_microseconds, count=tally.business_count)
 
 

@@ -70,7 +70,7 @@ def _complaint_values(metric: str, series: ComplaintSeries) -> list:
     if metric in (SeriesMetric.AVG_RESPONSE_HOURS, SeriesMetric.AVG_RESOLUTION_HOURS):
         tallies = series.responded if metric == SeriesMetric.AVG_RESPONSE_HOURS else series.resolved
         return [mean_hours(total_microseconds=tally.duration_microseconds, count=tally.count) for tally in tallies]
-    # Business hours: over the rows with a stored business time only (docs/bizhours-notes.md).
+    # Business hours: over the rows with a stored business time only (docs/api.md, figures sla).
     tallies = series.responded if metric == SeriesMetric.AVG_RESPONSE_BUSINESS_HOURS else series.resolved
     return [mean_hours(total_microseconds=tally.business_microseconds, count=tally.business_count) for tally in tallies]
 
