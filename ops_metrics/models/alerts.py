@@ -124,7 +124,7 @@ class OpsAlertRule(models.Model):
                               help_text="JSON path of the figure in the metrics payload, e.g. sla.breached.")
     period = models.CharField(max_length=8, choices=Period.choices, default=Period.TODAY)
     staff = models.JSONField(default=list, blank=True, validators=[validate_staff_filter],
-                             help_text="Staff ids to restrict the figure to: not supported yet, leave empty.")
+                             help_text="Ids of staff members whose work the figure counts (empty: everyone's).")
     comparator = models.CharField(max_length=2, choices=AlertComparator.choices)
     threshold = models.DecimalField(max_digits=14, decimal_places=2)
     for_seconds = models.PositiveIntegerField(
