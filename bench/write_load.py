@@ -27,6 +27,10 @@ sys.path.insert(0, str(ROOT))
 os.environ.setdefault("DATABASE_URL", "postgres://postgres@127.0.0.1:5432/ops_bench_rollup")
 os.environ.setdefault("REDIS_URL", "redis://127.0.0.1:6379/8")
 os.environ.setdefault("SECRET_KEY", "bench-only-secret-key-write-load")
+# As the gunicorn it starts (start_server): for --profile-miss, which requests in-process.
+os.environ.setdefault("DEBUG", "0")
+os.environ.setdefault("ALLOWED_HOSTS", "127.0.0.1")
+os.environ.setdefault("OPS_METRICS_THROTTLE_RATE", "100000000/min")
 
 from bench.results import results_path, write_results  # noqa: E402
 from bench.run import Report, ensure_database, free_port  # noqa: E402
@@ -78,6 +82,9 @@ def parse_args() -> argparse.Namespace:
                         help="All pollers as the demo ops_admin (default: one ops admin per poller).")
     parser.add_argument("--results", default=str(results_path("write_load")))
     parser.add_argument("--no-append", action="store_true", help="Print the tables only.")
+    parser.add_argument("--profile-miss", type=float, metavar="SECONDS",
+                        help="Instead of the phases: cProfile in-process requests for period=all (all groups) for "
+                             "SECONDS while a writer runs at the last of --rates; prints the profile.")
     parser.add_argument("--writer", nargs=2, type=float, metavar=("RATE", "SECONDS"), help=argparse.SUPPRESS)
     return parser.parse_args()
 
@@ -288,6 +295,48 @@ def verdicts(*, results: list[dict[str, float]], floor: float, ceiling: float) -
     return "; ".join(parts)
 
 
+def profile_miss(*, args: argparse.Namespace, token: str) -> str:
+    """cProfile of sequential in-process requests for period=all while a writer runs; the top of the profile."""
+    import cProfile
+    import io
+    import pstats
+
+    from django.core.cache import cache
+    from django.test import Client
+
+    cache.clear()
+    rate = float(args.rates.split(",")[-1])
+    client = Client(HTTP_HOST="127.0.0.1")
+    headers = {"HTTP_AUTHORIZATION": f"Token {token}"}
+    assert client.get(f"{PATH}?period=all", **headers).status_code == 200
+    writer = subprocess.Popen(
+        [sys.executable, str(Path(__file__).resolve()), "--writer", str(rate), str(args.profile_miss + 2)],
+        cwd=ROOT, stdout=subprocess.PIPE, text=True,
+    )
+    time.sleep(1.0)
+    samples = []
+    profiler = cProfile.Profile()
+    deadline = time.monotonic() + args.profile_miss
+    profiler.enable()
+    while time.monotonic() < deadline:
+        started = time.perf_counter()
+        response = client.get(f"{PATH}?period=all", **headers)
+        samples.append((time.perf_counter() - started, response.get("X-Cache"), response.status_code))
+    profiler.disable()
+    writer.communicate(timeout=args.profile_miss + 60)
+    misses = [seconds for seconds, x_cache, _ in samples if x_cache == "miss"]
+    out = io.StringIO()
+    out.write(
+        f"{len(samples)} requests in {args.profile_miss:g} s at {rate:g} writes/s, {len(misses)} misses "
+        f"(median {statistics.median(misses) * 1000 if misses else float('nan'):.1f} ms, profiled), statuses "
+        f"{sorted({status for *_, status in samples})}, load averages {os.getloadavg()}\n"
+    )
+    stats = pstats.Stats(profiler, stream=out)
+    stats.sort_stats("cumulative").print_stats(40)
+    stats.sort_stats("tottime").print_stats(25)
+    return out.getvalue()
+
+
 def main() -> None:
     """Run every engine's phases, verify the summaries and append the figures to the results file."""
     args = parse_args()
@@ -309,6 +358,11 @@ def main() -> None:
     from ops_metrics.models import OpsConfig
 
     tokens = poller_tokens(pollers=args.pollers, shared=args.shared_user)
+    if args.profile_miss:
+        text = profile_miss(args=args, token=tokens[0])
+        print(text)
+        write_results(results_path("write_load_profile"), text, append=False)
+        return
     config = OpsConfig.load()
     staleness_before = config.max_staleness_seconds
     config.max_staleness_seconds = args.max_staleness
