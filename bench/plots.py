@@ -76,6 +76,8 @@ def write_load(*, figures: dict) -> Path:
     right.axhline(auto["all_p95_ms"][0] * data["targets"]["all_p95_vs_no_writes"], color="grey", linewidth=0.8,
                   linestyle=":", label="target for auto: ≤ 2× no writes")
     right.set_yscale("log")
+    highest = max(max(values["all_p95_ms"]) for values in data["engines"].values())
+    right.set_ylim(top=highest * 6)  # room for the legend above the lines
     for axes, label, corner in ((left, "requests/s (8 pollers)", "lower left"), (right, "p95 ms of period=all", "upper left")):
         axes.set_xticks(list(positions), [f"{rate:g}/s" for rate in rates])
         axes.set_xlabel("writes per second (one booking + one complaint each)")
