@@ -15,6 +15,9 @@ FIGURES = ROOT / "bench" / "figures.json"
 DOCS = ROOT / "docs"
 PERIOD_COLOURS = {"today": "#1b9e77", "week": "#d95f02", "month": "#7570b3", "all": "#e7298a"}
 ENGINE_STYLES = {"rollup": "-", "scan": "--"}
+# One colour and label offset per series of the write-load plot (engines, and settings such as max_staleness).
+SERIES_COLOURS = ("#1b9e77", "#d95f02", "#7570b3")
+SERIES_OFFSETS = ((5, 3), (5, -11), (-28, 5))
 
 # No date, fixed ids and text kept as text: the same figures give the same bytes.
 plt.rcParams.update({"svg.hashsalt": "ops-metrics", "svg.fonttype": "none", "font.size": 10})
@@ -60,7 +63,8 @@ def write_load(*, figures: dict) -> Path:
     rates = data["writes_per_second"]
     positions = range(len(rates))
     figure, (left, right) = plt.subplots(1, 2, figsize=(9.6, 3.8))
-    engines = zip(data["engines"].items(), ("#1b9e77", "#d95f02"), ((5, 3), (5, -11)), strict=True)
+    series = list(data["engines"].items())
+    engines = zip(series, SERIES_COLOURS[:len(series)], SERIES_OFFSETS[:len(series)], strict=True)
     for (engine, values), colour, offset in engines:
         for axes, key in ((left, "requests_per_second"), (right, "all_p95_ms")):
             axes.plot(positions, values[key], marker="o", color=colour, label=engine)
@@ -72,6 +76,8 @@ def write_load(*, figures: dict) -> Path:
     right.axhline(auto["all_p95_ms"][0] * data["targets"]["all_p95_vs_no_writes"], color="grey", linewidth=0.8,
                   linestyle=":", label="target for auto: ≤ 2× no writes")
     right.set_yscale("log")
+    highest = max(max(values["all_p95_ms"]) for values in data["engines"].values())
+    right.set_ylim(top=highest * 6)  # room for the legend above the lines
     for axes, label, corner in ((left, "requests/s (8 pollers)", "lower left"), (right, "p95 ms of period=all", "upper left")):
         axes.set_xticks(list(positions), [f"{rate:g}/s" for rate in rates])
         axes.set_xlabel("writes per second (one booking + one complaint each)")

@@ -1,6 +1,7 @@
 """Benchmark step for the rollup engine: cold time per period against scan, and what the triggers cost writers.
 
 Usage: .venv/bin/python bench/rollup.py [--bookings 1000000 --complaints 200000] [--runs 5] [--skip-load]
+    [--per-group]
 Uses DATABASE_URL (default postgres://postgres@127.0.0.1:5432/ops_bench_rollup); appends a section to bench/out/rollup.md.
 """
 import argparse
@@ -35,6 +36,8 @@ def parse_args() -> argparse.Namespace:
     parser.add_argument("--load-once", action="store_true", help="Load once, triggers on (no comparison).")
     parser.add_argument("--write-seconds", type=float, default=10.0)
     parser.add_argument("--skip-writes", action="store_true", help="No write-overhead step.")
+    parser.add_argument("--per-group", action="store_true",
+                        help="Also each group alone (include=<group>) per period, rollup against scan.")
     parser.add_argument("--results", default=str(results_path("rollup")))
     args = parser.parse_args()
     args.complaints = args.complaints if args.complaints is not None else args.bookings // 5
@@ -123,6 +126,39 @@ def step_cold(report: Report, args, label: str) -> dict[str, float]:
     return medians
 
 
+def step_groups(report: Report, args, label: str) -> None:
+    """Cold time of each group alone (as `include=<group>` asks) and of all groups, per period, both engines."""
+    from django.test import override_settings
+
+    from ops_metrics.constants import ALL_GROUPS
+    from ops_metrics.models import OpsConfig
+    from ops_metrics.reports.dashboard import dashboard_metrics
+
+    config = OpsConfig.load()
+    now = datetime.now(UTC)
+    choices = [(group, (group,)) for group in ALL_GROUPS] + [("all groups", ALL_GROUPS)]
+    rows = []
+    for name, groups in choices:
+        row = [name]
+        for period in PERIODS:
+            results = {}
+            for engine, runs in (("scan", 1), ("rollup", args.runs)):
+                with override_settings(OPS_METRICS_ENGINE=engine):
+                    results[engine] = timed(
+                        lambda: dashboard_metrics(period=period, groups=groups, config=config, now=now),  # noqa: B023
+                        runs,
+                    )
+            assert results["scan"][1] == results["rollup"][1], f"rollup and scan disagree for {name}, {period}"
+            row.append(f"{ms(statistics.median(results['rollup'][0]))} ({ms(results['scan'][0][0])})")
+        rows.append(row)
+    report.table(
+        f"Cold computation per group, rollup median of {args.runs} (scan, 1 run) ms ({label})",
+        ["include", *PERIODS], rows,
+        "Each cell: the payload of `include=<group>` (last row: every group) computed with no cache, after one "
+        "warm-up run per engine; payloads asserted equal between the engines.",
+    )
+
+
 def _single_row_p50(kind: str, samples: int = 300) -> float:
     from django.db import connection
 
@@ -209,6 +245,7 @@ def step_writes(report: Report, args) -> None:
 
 def main() -> None:
     args = parse_args()
+    start_load = ", ".join(f"{value:.2f}" for value in os.getloadavg())
     ensure_database()
     import django
 
@@ -242,13 +279,16 @@ def main() -> None:
             f"Summary rows after compaction: {summary_rows()}.",
         )
     step_cold(report, args, size)
+    if args.per_group:
+        step_groups(report, args, size)
     if not args.skip_writes:
         step_writes(report, args)
     differences = summary_differences(using="default")
     call_command("ops_rollups", "verify", "--windows", "30")
+    end_load = ", ".join(f"{value:.2f}" for value in os.getloadavg())
     header = (
         f"## Rollup engine (bench/rollup.py, {datetime.now(UTC):%Y-%m-%d %H:%M} UTC, {size}, {args.days} days; "
-        f"verify afterwards: {differences or 'clean'})"
+        f"verify afterwards: {differences or 'clean'}; load averages at the start {start_load}, at the end {end_load})"
     )
     text = header + "\n\n" + "\n\n".join(report.sections) + "\n"
     write_results(args.results, "\n" + text)

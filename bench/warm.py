@@ -1,6 +1,7 @@
 """Warm path: a cache hit of the metrics endpoint against its floor, in-process and under gunicorn + wrk.
 
 Usage: .venv/bin/python bench/warm.py [--requests 400] [--seconds 10]   (appends to bench/out/warm.md)
+DATABASE_URL defaults to ops_bench_warm (20,000 bookings loaded when empty); a loaded database is used as it is.
 The floor is a DRF view with the same token authentication that writes one audit row and returns the same
 cached bytes (bench/urls.py): what docs/api.md, access and errors costs at the least. Target: endpoint ≤ 1.3× the floor.
 """
@@ -57,6 +58,7 @@ def main() -> None:
     parser.add_argument("--seconds", type=int, default=10)
     parser.add_argument("--profile", action="store_true", help="Print a cProfile of endpoint hits.")
     args = parser.parse_args()
+    start_load = ", ".join(f"{value:.2f}" for value in os.getloadavg())
     from bench.run import ensure_database, free_port, to_ms, wrk
 
     ensure_database()
@@ -127,7 +129,9 @@ def main() -> None:
         *(f"| {name} | {p50:.2f} | {'' if rps is None else f'{rps:.0f}'} |" for name, p50, rps in rows), "",
         f"Endpoint ÷ floor: {ratio_in:.2f}× in-process, {ratio_served:.2f}× under gunicorn (2 workers × 4 threads, "
         f"wrk 2 threads × 8 connections, {args.seconds} s each); {audited:,} audit rows written during the wrk runs "
-        f"(both views write one per request). {args.requests} sequential requests each in-process.", "",
+        f"(both views write one per request). {args.requests} sequential requests each in-process; "
+        f"{Booking.objects.count():,} bookings; load averages at the start {start_load}, at the end "
+        f"{', '.join(f'{value:.2f}' for value in os.getloadavg())}.", "",
     ]
     print("\n".join(lines))
     write_results(results_path("warm"), "\n".join(lines))
