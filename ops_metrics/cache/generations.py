@@ -198,9 +198,10 @@ def store(key: str, value: Any, *, timeout: int) -> None:
 
 
 def _release(lock_key: str, token: str) -> None:
+    # Forced, as a slot's release: a lock left behind after one slow reply would hold every other request back.
     try:
-        if cache_call("get", lock_key) == token:
-            cache_call("delete", lock_key)
+        if cache_call("get", lock_key, force=True) == token:
+            cache_call("delete", lock_key, force=True)
     except CacheUnavailable:
         logger.debug("metrics cache unreachable: lock left to expire")
 
@@ -260,8 +261,11 @@ def single_flight(*, key: str, tag: str, found: Entry | None, ttl: int, compute:
 
 
 def refresh_in_background(*, key: str, tag: str, ttl: int, compute: Callable[[], Any]) -> bool:
-    """Start computing the value of `tag` in a thread unless another process or thread already is; whether this did."""
-    lock = lock_key(key, tag)
+    """Start computing the value of `tag` in a thread unless a refresh of `key` (of any tag) is under way anywhere.
+
+    One refresh per key at a time, not per tag: under a write every 25 ms each write would start another.
+    """
+    lock = f"{key}:refresh"
     token = uuid.uuid4().hex
     if not cache_call("add", lock, token, timeout=LOCK_TIMEOUT_SECONDS):
         return False

@@ -6,8 +6,7 @@ import uuid
 from collections.abc import Iterator
 from contextlib import contextmanager
 
-from ops_metrics.cache.backend import CacheUnavailable, cache_call
-from ops_metrics.cache.generations import cache_key
+from ops_metrics.cache.backend import CacheUnavailable, cache_call, cache_key
 
 logger = logging.getLogger(__name__)
 
@@ -36,9 +35,10 @@ def _local_slot(name: str) -> Iterator[None]:
 
 
 def _release(key: str, token: str) -> None:
+    # Forced: a server marked unreachable a moment ago (one slow reply) must not keep the slot taken until it expires.
     try:
-        if cache_call("get", key) == token:
-            cache_call("delete", key)
+        if cache_call("get", key, force=True) == token:
+            cache_call("delete", key, force=True)
     except CacheUnavailable:
         logger.debug("cache unreachable: slot %s left to expire", key)
 

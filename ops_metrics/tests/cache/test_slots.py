@@ -6,7 +6,7 @@ from django.conf import settings
 from django.core.cache import cache
 from django.test import override_settings
 
-from ops_metrics.cache.generations import cache_key
+from ops_metrics.cache.backend import cache_key
 from ops_metrics.cache.slots import SLOT_TIMEOUT_SECONDS, SlotTaken, exclusive_slot
 
 
@@ -52,3 +52,19 @@ def test_while_the_cache_is_down_the_slot_is_held_per_process(cache_down):
             pass
     with exclusive_slot(name="a"):
         pass
+
+
+def test_a_slot_is_released_even_when_one_slow_reply_marked_the_cache_unreachable_meanwhile():
+    from unittest import mock
+
+    from redis import Redis
+    from redis.exceptions import TimeoutError as RedisTimeout
+
+    from ops_metrics.cache.backend import CacheUnavailable, cache_call
+
+    with exclusive_slot(name="user:slow"), mock.patch.object(Redis, "execute_command", side_effect=RedisTimeout("slow")), \
+                pytest.raises(CacheUnavailable):
+        cache_call("get", "anything")  # the server is now skipped for a few seconds
+
+    raw = Redis.from_url(settings.CACHES["default"]["LOCATION"])
+    assert not raw.exists(cache.make_key(cache_key("slot", "user:slow")))  # not left taken until it expires
