@@ -4,45 +4,61 @@ A window [a, b) is cut into: raw rows in [a, ceil15(a)) (empty when a is a local
 15-minute UTC boundary), 15-minute buckets up to the first UTC midnight, whole UTC days, 15-minute buckets from the last
 UTC midnight up to floor15(b), and raw rows in [floor15(b), b) through the time column's index. `all` (no start) is
 every UTC day before floor15(b)'s day plus the same tail. A 15-minute piece older than the grid keeps (70 days) reads
-the raw rows instead (custom ranges only: every dashboard window starts within 62 days). The bookings' open backlog
-is the summaries' all-time counts per status; the other "now" figures (unresolved complaints and their SLA state,
-staff workload) come from scan, whose queries for them read only the open backlog.
+the raw rows instead (custom ranges only: every dashboard window starts within 62 days).
+
+Per staff member (a staff filter, the per-staff table) the whole UTC days come from the per-staff summaries and the
+partial days at either end from the raw rows of those staff members. The "now" figures come from the open-work
+summaries (open bookings, unresolved complaints per staff member), and the SLA states of the unresolved complaints from
+the ones due by the at-risk horizon: O(staff) plus the complaints breached or at risk, whatever the backlog.
 """
 from collections.abc import Iterator, Mapping, Sequence
 from contextlib import contextmanager
+from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from decimal import Decimal
 
 from django.db import connections, transaction
 
 from bookings.models import OPEN_STATUSES, BookingStatus
-from complaints.models import ComplaintPriority, ComplaintStatus
-from ops_metrics.engines import scan
+from complaints.models import UNRESOLVED_STATUSES, ComplaintPriority, ComplaintStatus
+from complaints.sla_state import SlaState
 from ops_metrics.engines.totals import BookingTotals, ComplaintSeries, ComplaintTotals, EventTally, StatusTally
-from ops_metrics.models import (
-    BookingRollup,
-    ComplaintCreatedRollup,
-    ComplaintResolvedRollup,
-    ComplaintRespondedRollup,
-    ResolvedOutcome,
-)
+from ops_metrics.models import ResolvedOutcome
 from ops_metrics.rollups.sql import (
+    BOOKINGS,
+    COMPLAINTS_CREATED,
+    COMPLAINTS_RESOLVED,
+    COMPLAINTS_RESPONDED,
+    COMPLAINTS_TABLE,
     DAY,
     FACTS,
     FINE,
     FINE_READABLE,
+    LATE_SQL,
+    OPEN_BOOKINGS,
+    OPEN_COMPLAINTS,
     OUTCOME_SQL,
+    PER_STAFF,
+    STAFF,
+    STAFF_COLUMNS,
+    UNASSIGNED,
     Fact,
+    staff_key_sql,
 )
 from ops_metrics.windows.figures import ZERO
 from ops_metrics.windows.periods import Window
 from ops_metrics.windows.ranges import StaffFilter
+from staff.models import Staff
 
 EPOCH = datetime(2000, 1, 1, tzinfo=UTC)
 QUARTER_HOUR, ONE_DAY = timedelta(minutes=15), timedelta(days=1)
 RAW = "raw"
-FACT_OF = {fact.model: fact for fact in FACTS}
-RESOLVED, RESPONDED = FACT_OF[ComplaintResolvedRollup], FACT_OF[ComplaintRespondedRollup]
+# The open-work summaries keep one bucket, the epoch's day.
+OPEN_BUCKET_END = EPOCH + ONE_DAY
+# Key values as the statement returns them (text).
+MET = str(ResolvedOutcome.MET.value)
+LATE, ON_TIME = "1", "0"
+BREACHED, AT_RISK = str(SlaState.BREACHED.value), str(SlaState.AT_RISK.value)
 
 
 def _floor(moment: datetime, step: timedelta) -> datetime:
@@ -52,12 +68,6 @@ def _floor(moment: datetime, step: timedelta) -> datetime:
 def _ceil(moment: datetime, step: timedelta) -> datetime:
     floor = _floor(moment, step)
     return floor if floor == moment else floor + step
-
-
-def _unfiltered(staff: StaffFilter | None) -> None:
-    """The summaries have no staff dimension yet: engine selection sends filtered computations to scan."""
-    if staff is not None:
-        raise ValueError("The rollup engine cannot filter by staff; select_engine chooses scan for that.")
 
 
 def pieces(window: Window) -> list[tuple[int | str, datetime | None, datetime]]:
@@ -93,19 +103,65 @@ def _range(column: str, start: datetime | None, end: datetime) -> tuple[str, lis
     return f"{column} >= %s AND {column} < %s", [start, end]
 
 
-def _padded(expressions: list[str]) -> str:
-    keys = [f"({expr})::text" for expr in expressions] + ["NULL::text"] * (2 - len(expressions))
-    return ", ".join(f"{key} AS k{i}" for i, key in enumerate(keys, 1))
+def _others(fact: Fact) -> dict[str, str]:
+    """The fact's keys other than the staff member, name → SQL over the raw rows."""
+    return {name: expr for name, expr in fact.keys.items() if name != STAFF}
 
 
-# Every SELECT of a statement has the same columns: p, k1, k2, n and one x<i> per summed column of the widest fact.
+# Every SELECT of a statement has the same columns: p, s (the staff member, NULL when not read per staff), k1..k<KEYS>,
+# n and one x<i> per summed column of the widest fact.
+KEYS = max(len(_others(fact)) for fact in FACTS)
 SUMS = max(len(fact.sums) for fact in FACTS)
+
+
+def _keys(staff: str, expressions: list[str]) -> str:
+    keys = [f"({expr})::text" for expr in expressions] + ["NULL::text"] * (KEYS - len(expressions))
+    return ", ".join([f"{staff}::bigint AS s", *(f"{key} AS k{i}" for i, key in enumerate(keys, 1))])
 
 
 def _values(count: str, expressions: list[str]) -> str:
     """The n and x1..x<SUMS> columns: the count and the summed expressions, padded with zeros."""
     padded = [*expressions, *["0"] * (SUMS - len(expressions))]
     return ", ".join([f"{count}::numeric AS n", *(f"({expr})::numeric AS x{i}" for i, expr in enumerate(padded, 1))])
+
+
+@dataclass(frozen=True)
+class PerStaff:
+    """Read per staff member (each row keeps its staff member, UNASSIGNED for none); only `only`'s, or everyone's."""
+
+    only: StaffFilter | None = None
+
+    def summary_condition(self) -> tuple[str, list]:
+        if self.only is None:
+            return "TRUE", []
+        return f"{STAFF} = ANY(%s)", [[*sorted(self.only.ids), *([UNASSIGNED] if self.only.unassigned else [])]]
+
+    def raw_condition(self, source: str) -> tuple[str, list]:
+        if self.only is None:
+            return "TRUE", []
+        column = STAFF_COLUMNS[source]
+        conditions, params = [], []
+        if self.only.ids:
+            conditions.append(f"{column} = ANY(%s)")
+            params.append(sorted(self.only.ids))
+        if self.only.unassigned:
+            conditions.append(f"{column} IS NULL")
+        return f"({' OR '.join(conditions) or 'FALSE'})", params
+
+
+def _per_staff(staff: StaffFilter | None) -> PerStaff | None:
+    return None if staff is None else PerStaff(staff)
+
+
+def _whole_days_apart(window: Window) -> list[tuple[int | str, datetime | None, datetime]]:
+    """The window's pieces with every run of non-DAY pieces merged into one RAW piece (what per-staff reads cut)."""
+    merged: list = []
+    for kind, start, end in pieces(window):
+        if kind != DAY and merged and merged[-1][0] == RAW:
+            merged[-1] = (RAW, merged[-1][1], end)
+        else:
+            merged.append((DAY, start, end) if kind == DAY else (RAW, start, end))
+    return merged
 
 
 class _Statement:
@@ -118,7 +174,7 @@ class _Statement:
     def __init__(self) -> None:
         self.selects: list[tuple[str, list]] = []
         self.numbers: dict[tuple, int] = {}
-        self.rows: dict[int, list[tuple[str | None, str | None, int, tuple[Decimal, ...]]]] = {}
+        self.rows: dict[int, list[tuple[int | None, tuple[str | None, ...], int, tuple[Decimal, ...]]]] = {}
 
     def _select(self, identity: tuple, sql: str, params: list) -> int:
         if identity not in self.numbers:
@@ -126,64 +182,103 @@ class _Statement:
             self.selects.append((f"SELECT {len(self.selects)} AS p, {sql}", params))
         return self.numbers[identity]
 
-    def window(self, fact: Fact, window: Window) -> list[int]:
-        """The numbers of the SELECTs whose (key1, key2, count, sums) rows add up to the fact's totals in `window`."""
-        raw_values, summary_values = _values("1", list(fact.sums.values())), _values("count", list(fact.sums))
-        numbers = []
-        for kind, start, end in pieces(window):
-            if kind == RAW:
-                condition, params = _range(fact.time, start, end)
-                numbers.append(self._select(
-                    (fact.table, kind, start, end),
-                    f"{_padded(list(fact.keys.values()))}, {raw_values} FROM {fact.source} WHERE {condition}",
-                    params,
-                ))
-                continue
-            condition, params = _range("bucket", start, end)
-            # A 15-minute piece reads the grid while the grid keeps that day, else the raw rows: one of the two
-            # guards holds, evaluated once per statement against the database's clock.
-            guard, other = ("TRUE", "FALSE") if kind == DAY else (f"%s >= {FINE_READABLE}", f"%s < {FINE_READABLE}")
-            guard_params = [] if kind == DAY else [start]
-            for source in (fact.table, fact.delta):  # folded rows and the deltas not folded yet
-                numbers.append(self._select(
-                    (source, kind, start, end),
-                    f"{_padded(list(fact.keys))}, {summary_values} "
-                    f"FROM {source} WHERE grain = {kind:d} AND {condition} AND {guard}",
-                    [*params, *guard_params],
-                ))
-            if kind == FINE:
-                raw_condition, raw_params = _range(fact.time, start, end)
-                numbers.append(self._select(
-                    (fact.table, RAW, "old day", start, end),
-                    f"{_padded(list(fact.keys.values()))}, {raw_values} FROM {fact.source} "
-                    f"WHERE {raw_condition} AND {other}",
-                    [*raw_params, start],
-                ))
-        return numbers
+    def _raw(self, fact: Fact, start: datetime | None, end: datetime, staff: PerStaff | None,
+             guard: tuple[str, list] = ("TRUE", [])) -> int:
+        """The SELECT of the fact's raw rows in [start, end) (per staff member: `staff`), while `guard` holds."""
+        condition, params = _range(fact.time, start, end)
+        staff_sql, staff_condition, staff_params = "NULL", "TRUE", []
+        if staff is not None:
+            staff_sql = staff_key_sql(fact.source)
+            staff_condition, staff_params = staff.raw_condition(fact.source)
+        return self._select(
+            (fact.table, RAW, start, end, staff, guard[0]),
+            f"{_keys(staff_sql, list(_others(fact).values()))}, {_values('1', list(fact.sums.values()))} "
+            f"FROM {fact.source} WHERE {condition} AND {fact.where} AND {staff_condition} AND {guard[0]}",
+            [*params, *staff_params, *guard[1]],
+        )
 
-    def every_row(self, fact: Fact) -> list[int]:
-        """The SELECTs whose rows add up to the fact's totals over all rows: every UTC-day bucket, folded and delta."""
+    def _summary(self, fact: Fact, kind: int, start: datetime | None, end: datetime, staff: PerStaff | None,
+                 guard: tuple[str, list] = ("TRUE", [])) -> list[int]:
+        """The SELECTs of the fact's folded rows and not yet folded deltas of one grain in [start, end)."""
+        condition, params = _range("bucket", start, end)
+        staff_sql, staff_condition, staff_params = "NULL", "TRUE", []
+        if staff is not None:
+            staff_sql = STAFF
+            staff_condition, staff_params = staff.summary_condition()
         return [
             self._select(
-                (source, "every row"),
-                f"{_padded(list(fact.keys))}, {_values('count', [])} FROM {source} WHERE grain = {DAY}",
-                [],
+                (source, kind, start, end, staff),
+                f"{_keys(staff_sql, list(_others(fact)))}, {_values('count', list(fact.sums))} "
+                f"FROM {source} WHERE grain = {kind:d} AND {condition} AND {staff_condition} AND {guard[0]}",
+                [*params, *staff_params, *guard[1]],
             )
             for source in (fact.table, fact.delta)
         ]
 
-    def pending_ok(self, window: Window, now: datetime) -> int:
+    def window(self, fact: Fact, window: Window, staff: PerStaff | None = None) -> list[int]:
+        """The numbers of the SELECTs whose rows add up to the fact's totals in `window` (per staff member: `staff`)."""
+        if staff is not None:
+            per_staff = PER_STAFF[fact.model]
+            numbers = []
+            for kind, start, end in _whole_days_apart(window):
+                if kind == DAY:
+                    numbers += self._summary(per_staff, DAY, start, end, staff)
+                else:
+                    numbers.append(self._raw(fact, start, end, staff))
+            return numbers
+        numbers = []
+        for kind, start, end in pieces(window):
+            if kind == RAW:
+                numbers.append(self._raw(fact, start, end, None))
+            elif kind == DAY:
+                numbers += self._summary(fact, DAY, start, end, None)
+            else:
+                # A 15-minute piece reads the grid while the grid keeps that day, else the raw rows: one of the two
+                # guards holds, evaluated once per statement against the database's clock.
+                numbers += self._summary(fact, FINE, start, end, None, (f"%s >= {FINE_READABLE}", [start]))
+                numbers.append(self._raw(fact, start, end, None, (f"%s < {FINE_READABLE}", [start])))
+        return numbers
+
+    def open_work(self, fact: Fact, staff: PerStaff | None) -> list[int]:
+        """The SELECTs whose rows add up to an open-work fact's counts now (OPEN_BOOKINGS, OPEN_COMPLAINTS)."""
+        return self._summary(fact, DAY, None, OPEN_BUCKET_END, staff)
+
+    def sla_due(self, now: datetime, until: datetime, staff: PerStaff | None) -> int:
+        """Unresolved complaints with no target achieved late and one unmet target due by `until`, by SlaState.
+
+        Bounded by the complaints breached or at risk now (two partial indexes on the due times), whatever the backlog.
+        """
+        unmet = [("first_response_at", "response_due_at"), ("resolved_at", "resolution_due_at")]
+        breached = " OR ".join(f"({event} IS NULL AND {due} < %s)" for event, due in unmet)
+        due = " OR ".join(f"({event} IS NULL AND {due} <= %s)" for event, due in unmet)
+        staff_sql, staff_condition, staff_params = "NULL", "TRUE", []
+        if staff is not None:
+            staff_sql = staff_key_sql(COMPLAINTS_TABLE)
+            staff_condition, staff_params = staff.raw_condition(COMPLAINTS_TABLE)
+        state = f"CASE WHEN {breached} THEN {SlaState.BREACHED:d} ELSE {SlaState.AT_RISK:d} END"
+        return self._select(
+            ("sla_due", now, until, staff),
+            f"{_keys(staff_sql, ['priority', 'status', state])}, {_values('1', [])} FROM {COMPLAINTS_TABLE} "
+            f"WHERE {OPEN_COMPLAINTS.where} AND ({due}) AND ({LATE_SQL}) = 0 AND {staff_condition}",
+            [now, now, until, until, *staff_params],
+        )
+
+    def pending_ok(self, window: Window, now: datetime, staff: PerStaff | None = None) -> int:
         """Raw rows resolved in `window` whose only open question, the response, is not due before `now`.
 
         Bounded by the complaints whose response is due at or after now (the due-times index), whatever the history.
         """
         condition, params = _range("resolved_at", window.start, window.end)
+        staff_sql, staff_condition, staff_params = "NULL", "TRUE", []
+        if staff is not None:
+            staff_sql = staff_key_sql(COMPLAINTS_TABLE)
+            staff_condition, staff_params = staff.raw_condition(COMPLAINTS_TABLE)
         return self._select(
-            ("pending_ok", window, now),
-            f"NULL::text AS k1, NULL::text AS k2, {_values('1', [])} FROM complaints_complaint "
+            ("pending_ok", window, now, staff),
+            f"{_keys(staff_sql, [])}, {_values('1', [])} FROM {COMPLAINTS_TABLE} "
             f"WHERE response_due_at >= %s AND first_response_at IS NULL AND {condition} "
-            f"AND ({OUTCOME_SQL}) = {ResolvedOutcome.RESPONSE_PENDING:d}",
-            [now, *params],
+            f"AND ({OUTCOME_SQL}) = {ResolvedOutcome.RESPONSE_PENDING:d} AND {staff_condition}",
+            [now, *params, *staff_params],
         )
 
     def run(self, *, using: str) -> None:
@@ -191,34 +286,44 @@ class _Statement:
             return
         sql = " UNION ALL ".join(f"({select})" for select, _ in self.selects)
         params = [param for _, select_params in self.selects for param in select_params]
+        keys = ", ".join(f"k{i}" for i in range(1, KEYS + 1))
         sums = ", ".join(f"sum(x{i})" for i in range(1, SUMS + 1))
         with connections[using].cursor() as cursor:
-            cursor.execute(f"SELECT p, k1, k2, sum(n), {sums} FROM ({sql}) AS u GROUP BY 1, 2, 3", params)
-            for p, k1, k2, n, *x in cursor.fetchall():
-                self.rows.setdefault(p, []).append((k1, k2, int(n), tuple(x)))
+            cursor.execute(f"SELECT p, s, {keys}, sum(n), {sums} FROM ({sql}) AS u GROUP BY p, s, {keys}", params)
+            for p, staff, *rest in cursor.fetchall():
+                keys_found, n, x = tuple(rest[:KEYS]), rest[KEYS], tuple(rest[KEYS + 1:])
+                self.rows.setdefault(p, []).append((staff, keys_found, int(n), x))
 
     def total(
-        self, numbers: list[int], k1: str | None = None, k2: str | None = None
+        self, numbers: list[int], *keys: str | None, staff: int | None = None
     ) -> tuple[int, tuple[Decimal, ...] | None]:
-        """(count, the fact's sums in order) over the SELECTs `numbers` for one key (None: every key; sums None: no row)."""
+        """(count, the fact's sums in order) over the SELECTs `numbers` for one key (None: every key; sums None: no row).
+
+        `keys` match k1, k2, ... in order; `staff` one staff member's rows (UNASSIGNED for unassigned work).
+        """
         count, summed = 0, None
         for number in set(numbers):
-            for key1, key2, n, x in self.rows.get(number, ()):
-                if (k1 is None or key1 == k1) and (k2 is None or key2 == k2):
-                    count = count + n
-                    summed = x if summed is None else tuple(a + b for a, b in zip(summed, x, strict=True))
+            for row_staff, found, n, x in self.rows.get(number, ()):
+                if staff is not None and row_staff != staff:
+                    continue
+                if any(key is not None and key != value for key, value in zip(keys, found, strict=False)):
+                    continue
+                count = count + n
+                summed = x if summed is None else tuple(a + b for a, b in zip(summed, x, strict=True))
         return count, summed
+
+    def staff_members(self, numbers: list[int]) -> set[int]:
+        """The staff members (UNASSIGNED included) with a row among the SELECTs `numbers`."""
+        return {row[0] for number in set(numbers) for row in self.rows.get(number, ()) if row[0] is not None}
 
 
 def booking_totals(
     *, windows: Mapping[str, Window], amounts: bool, backlog: bool, using: str, staff: StaffFilter | None = None
 ) -> BookingTotals:
-    """As scan.booking_totals, from the summaries (the open backlog included); unfiltered only."""
-    _unfiltered(staff)
-    statement = _Statement()
-    selects = {name: statement.window(FACT_OF[BookingRollup], window) for name, window in windows.items()}
-    # Every booking has a created_at, so its status counts over all day buckets are the open backlog's too.
-    every_row = statement.every_row(FACT_OF[BookingRollup]) if backlog else []
+    """As scan.booking_totals, from the summaries (the open backlog from the open-work summary)."""
+    statement, per_staff = _Statement(), _per_staff(staff)
+    selects = {name: statement.window(BOOKINGS, window, per_staff) for name, window in windows.items()}
+    open_selects = statement.open_work(OPEN_BOOKINGS, per_staff) if backlog else []
     statement.run(using=using)
     created = {}
     for name, numbers in selects.items():
@@ -226,7 +331,7 @@ def booking_totals(
         for status in BookingStatus.values:
             count, sums = statement.total(numbers, status)
             created[name][status] = StatusTally(count=count, amount=_amount(sums, amounts=amounts))
-    open_backlog = {status: statement.total(every_row, status)[0] for status in OPEN_STATUSES} if backlog else {}
+    open_backlog = {status: statement.total(open_selects, status)[0] for status in OPEN_STATUSES} if backlog else {}
     return BookingTotals(created=created, backlog=open_backlog)
 
 
@@ -243,6 +348,36 @@ def _event_tally(fact: Fact, total: tuple[int, tuple[Decimal, ...] | None]) -> E
                       business_count=summed["business_count"], business_microseconds=summed["business_us"])
 
 
+@dataclass(frozen=True)
+class _Backlog:
+    """The SELECTs of the unresolved backlog now: open-work counts and, with SLA states, the complaints due soon."""
+
+    open: list[int]
+    due: int | None
+
+    @classmethod
+    def of(cls, statement: _Statement, *, sla_at: tuple[datetime, datetime] | None, staff: PerStaff | None) -> "_Backlog":
+        due = statement.sla_due(sla_at[0], sla_at[1], staff) if sla_at is not None else None
+        return cls(open=statement.open_work(OPEN_COMPLAINTS, staff), due=due)
+
+    def counts(self, statement: _Statement, *, staff: int | None = None) -> dict[tuple[str, str, int | None], int]:
+        """(priority, status, SlaState or None) → unresolved complaints, as scan's backlog (no zero counts)."""
+        backlog: dict[tuple[str, str, int | None], int] = {}
+        for priority in ComplaintPriority.values:
+            for status in UNRESOLVED_STATUSES:
+                late, _ = statement.total(self.open, priority, status, LATE, staff=staff)
+                on_time, _ = statement.total(self.open, priority, status, ON_TIME, staff=staff)
+                if self.due is None:
+                    found = {None: late + on_time}
+                else:
+                    breached = statement.total([self.due], priority, status, BREACHED, staff=staff)[0]
+                    at_risk = statement.total([self.due], priority, status, AT_RISK, staff=staff)[0]
+                    found = {SlaState.BREACHED: late + breached, SlaState.AT_RISK: at_risk,
+                             SlaState.CLEAR: on_time - breached - at_risk}
+                backlog.update({(priority, status, state): n for state, n in found.items() if n})
+        return backlog
+
+
 def complaint_totals(
     *,
     created: Mapping[str, Window],
@@ -253,16 +388,17 @@ def complaint_totals(
     using: str,
     staff: StaffFilter | None = None,
 ) -> ComplaintTotals:
-    """As scan.complaint_totals: window tallies from the summaries, the unresolved backlog (SLA states) from scan."""
-    _unfiltered(staff)
-    statement = _Statement()
-    created_selects = {name: statement.window(FACT_OF[ComplaintCreatedRollup], w) for name, w in created.items()}
+    """As scan.complaint_totals: window tallies from the summaries, the unresolved backlog from the open-work summary
+    and, for SLA states, the complaints due by the at-risk horizon."""
+    statement, per_staff = _Statement(), _per_staff(staff)
+    created_selects = {name: statement.window(COMPLAINTS_CREATED, w, per_staff) for name, w in created.items()}
     if resolved_in is not None:
-        resolved_selects = statement.window(FACT_OF[ComplaintResolvedRollup], resolved_in)
+        resolved_selects = statement.window(COMPLAINTS_RESOLVED, resolved_in, per_staff)
         if sla_at is not None:
-            pending_ok = statement.pending_ok(resolved_in, sla_at[0])
+            pending_ok = statement.pending_ok(resolved_in, sla_at[0], per_staff)
     if responded_in is not None:
-        responded_selects = statement.window(FACT_OF[ComplaintRespondedRollup], responded_in)
+        responded_selects = statement.window(COMPLAINTS_RESPONDED, responded_in, per_staff)
+    open_backlog = _Backlog.of(statement, sla_at=sla_at, staff=per_staff) if backlog else None
     statement.run(using=using)
 
     created_counts = {
@@ -274,19 +410,14 @@ def complaint_totals(
     }
     resolved = responded = compliant = None
     if resolved_in is not None:
-        resolved = _event_tally(RESOLVED, statement.total(resolved_selects))
+        resolved = _event_tally(COMPLAINTS_RESOLVED, statement.total(resolved_selects))
         if sla_at is not None:
-            met = statement.total(resolved_selects, str(ResolvedOutcome.MET.value))[0]
-            compliant = met + statement.total([pending_ok])[0]
+            compliant = statement.total(resolved_selects, MET)[0] + statement.total([pending_ok])[0]
     if responded_in is not None:
-        responded = _event_tally(RESPONDED, statement.total(responded_selects))
-    open_backlog = {}
-    if backlog:
-        open_backlog = scan.complaint_totals(
-            created={}, resolved_in=None, responded_in=None, sla_at=sla_at, backlog=True, using=using
-        ).backlog
+        responded = _event_tally(COMPLAINTS_RESPONDED, statement.total(responded_selects))
     return ComplaintTotals(
-        created=created_counts, resolved=resolved, responded=responded, compliant=compliant, backlog=open_backlog
+        created=created_counts, resolved=resolved, responded=responded, compliant=compliant,
+        backlog=open_backlog.counts(statement) if open_backlog is not None else {},
     )
 
 
@@ -321,12 +452,11 @@ def booking_series(
     *, bounds: Sequence[datetime], amounts: bool, using: str, staff: StaffFilter | None = None
 ) -> list[dict[str, StatusTally]]:
     """As scan.booking_series, from the summaries: each chunk of buckets one statement, all in one snapshot."""
-    _unfiltered(staff)
-    series = []
+    series, per_staff = [], _per_staff(staff)
     with _one_snapshot(using):
         for chunk in _chunks(_buckets(bounds)):
             statement = _Statement()
-            selects = [statement.window(FACT_OF[BookingRollup], bucket) for bucket in chunk]
+            selects = [statement.window(BOOKINGS, bucket, per_staff) for bucket in chunk]
             statement.run(using=using)
             for numbers in selects:
                 tallies = {}
@@ -342,27 +472,42 @@ def complaint_series(
     staff: StaffFilter | None = None,
 ) -> ComplaintSeries:
     """As scan.complaint_series, from the summaries; compliance per bucket as in complaint_totals."""
-    _unfiltered(staff)
-    met = str(ResolvedOutcome.MET.value)
     created, resolved, responded, compliant = [], [], [], []
+    per_staff = _per_staff(staff)
     with _one_snapshot(using):
         for chunk in _chunks(_buckets(bounds)):
             statement = _Statement()
-            created_selects = [statement.window(FACT_OF[ComplaintCreatedRollup], bucket) for bucket in chunk]
-            resolved_selects = [statement.window(FACT_OF[ComplaintResolvedRollup], bucket) for bucket in chunk]
-            responded_selects = [statement.window(FACT_OF[ComplaintRespondedRollup], bucket) for bucket in chunk]
-            pending_ok = [statement.pending_ok(bucket, sla_at[0]) for bucket in chunk] if sla_at is not None else []
+            created_selects = [statement.window(COMPLAINTS_CREATED, bucket, per_staff) for bucket in chunk]
+            resolved_selects = [statement.window(COMPLAINTS_RESOLVED, bucket, per_staff) for bucket in chunk]
+            responded_selects = [statement.window(COMPLAINTS_RESPONDED, bucket, per_staff) for bucket in chunk]
+            pending_ok = [
+                statement.pending_ok(bucket, sla_at[0], per_staff) for bucket in chunk
+            ] if sla_at is not None else []
             statement.run(using=using)
             created += [statement.total(numbers)[0] for numbers in created_selects]
-            resolved += [_event_tally(RESOLVED, statement.total(numbers)) for numbers in resolved_selects]
-            responded += [_event_tally(RESPONDED, statement.total(numbers)) for numbers in responded_selects]
+            resolved += [_event_tally(COMPLAINTS_RESOLVED, statement.total(numbers)) for numbers in resolved_selects]
+            responded += [_event_tally(COMPLAINTS_RESPONDED, statement.total(numbers)) for numbers in responded_selects]
             compliant += [
-                statement.total(numbers, met)[0] + statement.total([pending])[0]
+                statement.total(numbers, MET)[0] + statement.total([pending])[0]
                 for numbers, pending in zip(resolved_selects, pending_ok, strict=True)
             ] if sla_at is not None else [0] * len(chunk)
     return ComplaintSeries(created=created, resolved=resolved, responded=responded, compliant=compliant)
 
 
 def staff_workload(*, using: str, staff: StaffFilter | None = None) -> list[dict]:
-    """As scan.staff_workload (the open backlog per staff member is a "now" figure)."""
-    return scan.staff_workload(using=using, staff=staff)
+    """As scan.staff_workload, the open work per staff member from the open-work summaries (O(staff))."""
+    statement = _Statement()
+    everyone = PerStaff(None if staff is None else StaffFilter(ids=staff.ids))
+    bookings = statement.open_work(OPEN_BOOKINGS, everyone)
+    complaints = statement.open_work(OPEN_COMPLAINTS, everyone)
+    statement.run(using=using)
+    members = Staff.objects.using(using).filter(is_active=True).order_by("name", "pk")
+    if staff is not None:
+        members = members.filter(pk__in=sorted(staff.ids))
+    workload = []
+    for pk, name in members.values_list("pk", "name"):
+        open_bookings = statement.total(bookings, staff=pk)[0]
+        open_complaints = statement.total(complaints, staff=pk)[0]
+        workload.append({"staff_id": pk, "name": name, "bookings": open_bookings, "complaints": open_complaints,
+                         "total": open_bookings + open_complaints})
+    return sorted(workload, key=lambda row: -row["total"])

@@ -5,16 +5,12 @@ from ops_metrics import app_settings, telemetry
 from ops_metrics.engines import rollup, scan
 from ops_metrics.engines.base import Engine
 from ops_metrics.rollups.state import rollups_current
-from ops_metrics.windows.ranges import StaffFilter
 
 
-def select_engine(*, using: str, staff: StaffFilter | None = None) -> Engine:
-    """The engine for a computation on `using` per OPS_METRICS_ENGINE; auto = rollup while the summaries are current.
-
-    A staff-filtered computation is scan's whatever the setting: the summaries have no staff dimension (yet).
-    """
+def select_engine(*, using: str) -> Engine:
+    """The engine for a computation on `using` per OPS_METRICS_ENGINE; auto = rollup while the summaries are current."""
     choice = app_settings.engine()
-    if choice == "scan" or staff is not None or connections[using].vendor != "postgresql":  # no summaries to read
+    if choice == "scan" or connections[using].vendor != "postgresql":  # no summaries to read
         return scan
     if choice == "rollup":
         return rollup

@@ -15,14 +15,21 @@ from ops_metrics.models.rollups import (
     ComplaintCreatedRollup,
     ComplaintResolvedRollup,
     ComplaintRespondedRollup,
+    OpenBookingRollup,
+    OpenComplaintRollup,
     ResolvedOutcome,
     Rollup,
     RollupState,
+    StaffBookingRollup,
+    StaffComplaintCreatedRollup,
+    StaffComplaintResolvedRollup,
+    StaffComplaintRespondedRollup,
 )
 
 __all__ = [
     "ALERT_FIGURES", "BookingRollup", "ComplaintCreatedRollup", "ComplaintResolvedRollup", "ComplaintRespondedRollup",
-    "OpsAlertAttempt", "OpsAlertDelivery", "OpsAlertNotification", "OpsAlertRule", "OpsAuditLog", "OpsConfig",
-    "OpsWebhookEndpoint", "PendingInvalidation", "ResolvedOutcome", "Rollup", "RollupState", "default_timezone",
-    "validate_timezone",
+    "OpenBookingRollup", "OpenComplaintRollup", "OpsAlertAttempt", "OpsAlertDelivery", "OpsAlertNotification",
+    "OpsAlertRule", "OpsAuditLog", "OpsConfig", "OpsWebhookEndpoint", "PendingInvalidation", "ResolvedOutcome",
+    "Rollup", "RollupState", "StaffBookingRollup", "StaffComplaintCreatedRollup", "StaffComplaintResolvedRollup",
+    "StaffComplaintRespondedRollup", "default_timezone", "validate_timezone",
 ]

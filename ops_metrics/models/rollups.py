@@ -32,6 +32,11 @@ def _key(prefix: str, keys: list[str], values: list[str]) -> list[models.UniqueC
     )]
 
 
+def _staff_first(prefix: str, keys: list[str], values: list[str]) -> list[models.Index]:
+    # A staff-filtered window reads a few staff members' days: a range per member rather than every member's days.
+    return [models.Index(fields=["grain", "staff", "bucket", *keys], include=["count", *values], name=f"{prefix}_by_staff")]
+
+
 class BookingRollup(Rollup):
     """Bookings by bucket of created_at and status: how many and their summed total_amount."""
 
@@ -88,6 +93,90 @@ class ComplaintRespondedRollup(EventRollup):
     class Meta:
         db_table = "ops_rollup_complaint_responded"
         constraints = _key("ops_rcp", [], EVENT_VALUES)
+
+
+class StaffRollup(Rollup):
+    """Common columns of a per-staff summary: the staff member's id, UNASSIGNED (0) for unassigned work."""
+
+    staff = models.BigIntegerField()
+
+    class Meta:
+        abstract = True
+
+
+class StaffBookingRollup(StaffRollup):
+    """BookingRollup per staff member, by UTC day only."""
+
+    status = models.CharField(max_length=20)
+    amount = models.DecimalField(max_digits=24, decimal_places=2)
+
+    class Meta:
+        db_table = "ops_rollup_staff_booking"
+        constraints = _key("ops_rsb", ["staff", "status"], ["amount"])
+        indexes = _staff_first("ops_rsb", ["status"], ["amount"])
+
+
+class StaffComplaintCreatedRollup(StaffRollup):
+    """ComplaintCreatedRollup per staff member, by UTC day only."""
+
+    priority = models.CharField(max_length=10)
+    status = models.CharField(max_length=20)
+
+    class Meta:
+        db_table = "ops_rollup_staff_complaint_created"
+        constraints = _key("ops_rscc", ["staff", "priority", "status"], [])
+        indexes = _staff_first("ops_rscc", ["priority", "status"], [])
+
+
+class StaffEventRollup(EventRollup):
+    """Common columns of a per-staff event summary (see StaffRollup)."""
+
+    staff = models.BigIntegerField()
+
+    class Meta:
+        abstract = True
+
+
+class StaffComplaintResolvedRollup(StaffEventRollup):
+    """ComplaintResolvedRollup per staff member, by UTC day only."""
+
+    outcome = models.SmallIntegerField(choices=ResolvedOutcome.choices)
+
+    class Meta:
+        db_table = "ops_rollup_staff_complaint_resolved"
+        constraints = _key("ops_rscr", ["staff", "outcome"], EVENT_VALUES)
+        indexes = _staff_first("ops_rscr", ["outcome"], EVENT_VALUES)
+
+
+class StaffComplaintRespondedRollup(StaffEventRollup):
+    """ComplaintRespondedRollup per staff member, by UTC day only."""
+
+    class Meta:
+        db_table = "ops_rollup_staff_complaint_responded"
+        constraints = _key("ops_rscp", ["staff"], EVENT_VALUES)
+        indexes = _staff_first("ops_rscp", [], EVENT_VALUES)
+
+
+class OpenBookingRollup(StaffRollup):
+    """Open (pending, confirmed, in progress) bookings now, per staff member and status, in one bucket."""
+
+    status = models.CharField(max_length=20)
+
+    class Meta:
+        db_table = "ops_rollup_open_booking"
+        constraints = _key("ops_rob", ["staff", "status"], [])
+
+
+class OpenComplaintRollup(StaffRollup):
+    """Unresolved complaints now, per staff member, priority, status and whether a target was achieved late."""
+
+    priority = models.CharField(max_length=10)
+    status = models.CharField(max_length=20)
+    late = models.SmallIntegerField()
+
+    class Meta:
+        db_table = "ops_rollup_open_complaint"
+        constraints = _key("ops_roc", ["staff", "priority", "status", "late"], [])
 
 
 class RollupState(models.Model):

@@ -148,7 +148,7 @@ def dashboard_metrics(
     windows = windows_for(period=period, custom=custom, now=now, tz=tz)
     requested = frozenset(groups)
     using = app_settings.metrics_database()
-    engine = select_engine(using=using, staff=staff)
+    engine = select_engine(using=using)
     started = time.perf_counter()
 
     figures: dict[str, dict] = {}

@@ -98,7 +98,7 @@ def timeseries(*, query: SeriesQuery, metrics: Collection[str], config: OpsConfi
     requested = frozenset(metrics)
     tz = config.tzinfo
     using = app_settings.metrics_database()
-    engine = select_engine(using=using, staff=query.staff)
+    engine = select_engine(using=using)
     started = time.perf_counter()
     windows = windows_for(period=query.period, custom=query.custom, now=now, tz=tz)
     window = windows.period

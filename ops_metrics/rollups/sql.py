@@ -6,13 +6,21 @@ now(), unless a session pins it: tests SET ops_rollup.now), so writers and reade
 """
 from dataclasses import dataclass
 
+from bookings.models import OPEN_STATUSES
+from complaints.models import UNRESOLVED_STATUSES
 from ops_metrics.models.rollups import (
     BookingRollup,
     ComplaintCreatedRollup,
     ComplaintResolvedRollup,
     ComplaintRespondedRollup,
+    OpenBookingRollup,
+    OpenComplaintRollup,
     ResolvedOutcome,
     Rollup,
+    StaffBookingRollup,
+    StaffComplaintCreatedRollup,
+    StaffComplaintResolvedRollup,
+    StaffComplaintRespondedRollup,
 )
 
 # Bucket grains: 15 minutes of UTC time (every local midnight and hour of every IANA zone, +05:30 and +05:45 included,
@@ -65,13 +73,20 @@ OUTCOME_SQL = (
 
 @dataclass(frozen=True)
 class Fact:
-    """One summary table: the raw table it follows, the column dating a row, its key and summed columns as SQL."""
+    """One summary table: the raw table it follows, the column dating a row, its key and summed columns as SQL.
+
+    grains: the bucket grains it keeps; where: which raw rows it counts (SQL over the raw table's columns);
+    by_staff: whether its first key is the staff member (STAFF).
+    """
 
     model: type[Rollup]
     source: str
     time: str
     keys: dict[str, str]
     sums: dict[str, str]
+    grains: tuple[int, ...] = (FINE, DAY)
+    where: str = "TRUE"
+    by_staff: bool = False
 
     @property
     def table(self) -> str:
@@ -91,16 +106,62 @@ class Fact:
         return ["count", *self.sums]
 
 
-BOOKINGS_TABLE, COMPLAINTS_TABLE = "bookings_booking", "complaints_complaint"
-FACTS = (
-    Fact(BookingRollup, BOOKINGS_TABLE, "created_at", {"status": "status"}, {"amount": "total_amount"}),
-    Fact(ComplaintCreatedRollup, COMPLAINTS_TABLE, "created_at", {"priority": "priority", "status": "status"}, {}),
-    Fact(ComplaintResolvedRollup, COMPLAINTS_TABLE, "resolved_at", {"outcome": OUTCOME_SQL},
-         _event_sums("resolved_at", "resolution_business_time")),
-    Fact(ComplaintRespondedRollup, COMPLAINTS_TABLE, "first_response_at", {},
-         _event_sums("first_response_at", "response_business_time")),
+# An unresolved complaint with a target achieved late is breached whatever `now` is; the rest depends on `now`.
+LATE_SQL = (
+    "CASE WHEN (response_due_at IS NOT NULL AND first_response_at > response_due_at)"
+    " OR (resolution_due_at IS NOT NULL AND resolved_at > resolution_due_at) THEN 1 ELSE 0 END"
 )
+
+BOOKINGS_TABLE, COMPLAINTS_TABLE = "bookings_booking", "complaints_complaint"
 SOURCES = (BOOKINGS_TABLE, COMPLAINTS_TABLE)
+# The raw tables' staff foreign keys; the summaries key unassigned work as staff UNASSIGNED (no staff id is 0).
+STAFF_COLUMNS = {BOOKINGS_TABLE: "assigned_staff_id", COMPLAINTS_TABLE: "assigned_to_id"}
+STAFF, UNASSIGNED = "staff", 0
+
+
+def staff_key_sql(source: str) -> str:
+    """The staff member a raw row of `source` counts for: its staff foreign key, UNASSIGNED when it has none."""
+    return f"coalesce({STAFF_COLUMNS[source]}, {UNASSIGNED})"
+
+
+def _staff_key(source: str) -> dict[str, str]:
+    return {STAFF: staff_key_sql(source)}
+
+
+def _statuses(values: tuple[str, ...]) -> str:
+    return f"status IN ({', '.join(repr(str(value)) for value in values)})"
+
+
+def _per_staff(fact: Fact, model: type[Rollup]) -> Fact:
+    """The fact per staff member, whole UTC days only (a staff-filtered window's partial days read the raw rows)."""
+    return Fact(model, fact.source, fact.time, {**_staff_key(fact.source), **fact.keys}, fact.sums, grains=(DAY,),
+                by_staff=True)
+
+
+BOOKINGS = Fact(BookingRollup, BOOKINGS_TABLE, "created_at", {"status": "status"}, {"amount": "total_amount"})
+COMPLAINTS_CREATED = Fact(
+    ComplaintCreatedRollup, COMPLAINTS_TABLE, "created_at", {"priority": "priority", "status": "status"}, {}
+)
+COMPLAINTS_RESOLVED = Fact(ComplaintResolvedRollup, COMPLAINTS_TABLE, "resolved_at", {"outcome": OUTCOME_SQL},
+                           _event_sums("resolved_at", "resolution_business_time"))
+COMPLAINTS_RESPONDED = Fact(ComplaintRespondedRollup, COMPLAINTS_TABLE, "first_response_at", {},
+                            _event_sums("first_response_at", "response_business_time"))
+# The "now" facts: the open work per staff member, in one bucket (the epoch) that every such row counts in.
+OPEN_BOOKINGS = Fact(OpenBookingRollup, BOOKINGS_TABLE, EPOCH_SQL, {**_staff_key(BOOKINGS_TABLE), "status": "status"},
+                     {}, grains=(DAY,), where=_statuses(OPEN_STATUSES), by_staff=True)
+OPEN_COMPLAINTS = Fact(
+    OpenComplaintRollup, COMPLAINTS_TABLE, EPOCH_SQL,
+    {**_staff_key(COMPLAINTS_TABLE), "priority": "priority", "status": "status", "late": LATE_SQL},
+    {}, grains=(DAY,), where=_statuses(UNRESOLVED_STATUSES), by_staff=True,
+)
+PER_STAFF = {
+    BookingRollup: _per_staff(BOOKINGS, StaffBookingRollup),
+    ComplaintCreatedRollup: _per_staff(COMPLAINTS_CREATED, StaffComplaintCreatedRollup),
+    ComplaintResolvedRollup: _per_staff(COMPLAINTS_RESOLVED, StaffComplaintResolvedRollup),
+    ComplaintRespondedRollup: _per_staff(COMPLAINTS_RESPONDED, StaffComplaintRespondedRollup),
+}
+FACTS = (BOOKINGS, COMPLAINTS_CREATED, COMPLAINTS_RESOLVED, COMPLAINTS_RESPONDED, *PER_STAFF.values(),
+         OPEN_BOOKINGS, OPEN_COMPLAINTS)
 
 
 def facts_of(source: str) -> list[Fact]:
@@ -116,7 +177,7 @@ def _rows_sql(fact: Fact, relation: str, sign: int, where: str = "TRUE") -> str:
     sums = "".join(f", {expr} AS {name}" for name, expr in fact.sums.items())
     return (
         f"SELECT {fact.time} AS t{keys}{sums}, {sign} AS sign FROM {relation} "
-        f"WHERE {fact.time} IS NOT NULL AND {where}"
+        f"WHERE {fact.time} IS NOT NULL AND {fact.where} AND {where}"
     )
 
 
@@ -127,9 +188,10 @@ def aggregate_sql(fact: Fact, sources: list[tuple[str, int]], *, where: str = "T
     values = ["sum(d.sign)", *(f"sum(d.sign * d.{name})" for name in fact.sums)]
     bucket = f"CASE g.grain WHEN {FINE} THEN {bucket_sql(FINE, 'd.t')} ELSE {bucket_sql(DAY, 'd.t')} END"
     group = ", ".join(["1", "2", *[str(3 + i) for i in range(len(keys))]])
+    grains = ", ".join(f"({grain})" for grain in fact.grains)
     return (
         f"SELECT g.grain, {bucket}, {', '.join([*keys, *values])} "
-        f"FROM ({rows}) AS d CROSS JOIN (VALUES ({FINE}), ({DAY})) AS g(grain) "
+        f"FROM ({rows}) AS d CROSS JOIN (VALUES {grains}) AS g(grain) "
         f"WHERE g.grain = {DAY} OR {bucket_sql(FINE, 'd.t')} >= {FINE_WRITTEN} "
         f"GROUP BY {group} HAVING {' OR '.join(f'{v} <> 0' for v in values)}"
     )
@@ -201,7 +263,9 @@ TRIGGER_DECLARE = [("folding", "boolean := false")]
 
 
 def _compact(source: str) -> str:
-    return " ".join(f"{compact_sql(fact)}; {prune_sql(fact)};" for fact in facts_of(source))
+    return " ".join(
+        f"{compact_sql(fact)};" + (f" {prune_sql(fact)};" if FINE in fact.grains else "") for fact in facts_of(source)
+    )
 
 
 def trigger_body(*, source: str, event: str) -> str:

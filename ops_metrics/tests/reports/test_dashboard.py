@@ -336,8 +336,9 @@ def _bulk_data(size: int) -> None:
 
 # What each group may read: its raw table and the summaries that follow it (the rollup engine's).
 GROUP_SOURCES = {
-    "bookings": ("bookings_booking", "ops_rollup_booking"),
-    "complaints": ("complaints_complaint", "ops_rollup_complaint"),
+    "bookings": ("bookings_booking", "ops_rollup_booking", "ops_rollup_open_booking", "ops_rollup_staff_booking"),
+    "complaints": ("complaints_complaint", "ops_rollup_complaint", "ops_rollup_open_complaint",
+                   "ops_rollup_staff_complaint"),
     "staff": ("staff_staff",),
 }
 

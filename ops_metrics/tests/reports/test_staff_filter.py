@@ -2,11 +2,8 @@
 from decimal import Decimal
 
 import pytest
-from django.db import connection
 
 from ops_metrics.constants import ALL_GROUPS, ALL_SERIES, Interval
-from ops_metrics.engines import scan
-from ops_metrics.engines.selection import select_engine
 from ops_metrics.models import OpsConfig
 from ops_metrics.reports.dashboard import dashboard_metrics
 from ops_metrics.reports.timeseries import timeseries
@@ -83,12 +80,3 @@ def test_the_series_sum_to_the_filtered_figures(dataset):  # noqa: F811
     assert sum(series["series"]["bookings_created"]) == month["bookings"]["total"]
     assert sum(series["series"]["complaints_created"]) == month["complaints"]["total"]
     assert sum(series["series"]["revenue"], Decimal(0)) == month["revenue"]["total"]
-
-
-def test_a_filtered_computation_is_scans(settings, engine):
-    if connection.vendor != "postgresql":
-        pytest.skip("the rollup engine exists only on PostgreSQL")
-    settings.OPS_METRICS_ENGINE = "rollup"
-
-    assert select_engine(using="default", staff=StaffFilter(ids=frozenset({1}))) is scan
-    assert select_engine(using="default") is not scan
