@@ -204,6 +204,15 @@ class Complaint(models.Model):
                 fields=["assigned_to"], condition=models.Q(status__in=UNRESOLVED_STATUSES),
                 name="complaint_open_staff_idx",
             ),
+            # The unresolved complaints breached or at risk now: ranges of their unmet targets' due times.
+            models.Index(
+                fields=["response_due_at"], condition=models.Q(status__in=UNRESOLVED_STATUSES, first_response_at=None),
+                name="complaint_response_due_idx",
+            ),
+            models.Index(
+                fields=["resolution_due_at"], condition=models.Q(status__in=UNRESOLVED_STATUSES, resolved_at=None),
+                name="complaint_resolution_due_idx",
+            ),
             # The SLA state of the open backlog (a "now" figure): counted from this index alone, not the heap.
             models.Index(
                 fields=["priority", "status", "response_due_at", "first_response_at", "resolution_due_at", "resolved_at"],

@@ -3,7 +3,7 @@ from collections.abc import Mapping, Sequence
 from datetime import datetime
 from typing import Protocol, runtime_checkable
 
-from ops_metrics.engines.totals import BookingTotals, ComplaintSeries, ComplaintTotals, StatusTally
+from ops_metrics.engines.totals import BookingTotals, ComplaintSeries, ComplaintTotals, StaffTally, StatusTally
 from ops_metrics.windows.periods import Window
 from ops_metrics.windows.ranges import StaffFilter
 
@@ -44,4 +44,10 @@ class Engine(Protocol):
         ...
 
     def staff_workload(self, *, using: str, staff: StaffFilter | None = None) -> list[dict]:
+        ...
+
+    def staff_totals(
+        self, *, window: Window, sla_at: tuple[datetime, datetime], amounts: bool, using: str,
+        staff: StaffFilter | None = None,
+    ) -> dict[int | None, StaffTally]:
         ...

@@ -19,10 +19,17 @@ from decimal import Decimal
 
 from django.db import connections, transaction
 
-from bookings.models import OPEN_STATUSES, BookingStatus
+from bookings.models import OPEN_STATUSES, REVENUE_STATUSES, BookingStatus
 from complaints.models import UNRESOLVED_STATUSES, ComplaintPriority, ComplaintStatus
 from complaints.sla_state import SlaState
-from ops_metrics.engines.totals import BookingTotals, ComplaintSeries, ComplaintTotals, EventTally, StatusTally
+from ops_metrics.engines.totals import (
+    BookingTotals,
+    ComplaintSeries,
+    ComplaintTotals,
+    EventTally,
+    StaffTally,
+    StatusTally,
+)
 from ops_metrics.models import ResolvedOutcome
 from ops_metrics.rollups.sql import (
     BOOKINGS,
@@ -174,7 +181,8 @@ class _Statement:
     def __init__(self) -> None:
         self.selects: list[tuple[str, list]] = []
         self.numbers: dict[tuple, int] = {}
-        self.rows: dict[int, list[tuple[int | None, tuple[str | None, ...], int, tuple[Decimal, ...]]]] = {}
+        # SELECT number → staff member (None when not read per staff) → (keys, count, sums) rows.
+        self.rows: dict[int, dict[int | None, list[tuple[tuple[str | None, ...], int, tuple[Decimal, ...]]]]] = {}
 
     def _select(self, identity: tuple, sql: str, params: list) -> int:
         if identity not in self.numbers:
@@ -292,7 +300,7 @@ class _Statement:
             cursor.execute(f"SELECT p, s, {keys}, sum(n), {sums} FROM ({sql}) AS u GROUP BY p, s, {keys}", params)
             for p, staff, *rest in cursor.fetchall():
                 keys_found, n, x = tuple(rest[:KEYS]), rest[KEYS], tuple(rest[KEYS + 1:])
-                self.rows.setdefault(p, []).append((staff, keys_found, int(n), x))
+                self.rows.setdefault(p, {}).setdefault(staff, []).append((keys_found, int(n), x))
 
     def total(
         self, numbers: list[int], *keys: str | None, staff: int | None = None
@@ -303,9 +311,9 @@ class _Statement:
         """
         count, summed = 0, None
         for number in set(numbers):
-            for row_staff, found, n, x in self.rows.get(number, ()):
-                if staff is not None and row_staff != staff:
-                    continue
+            by_staff = self.rows.get(number, {})
+            for found, n, x in (row for rows in by_staff.values() for row in rows) if staff is None \
+                    else by_staff.get(staff, ()):
                 if any(key is not None and key != value for key, value in zip(keys, found, strict=False)):
                     continue
                 count = count + n
@@ -314,7 +322,7 @@ class _Statement:
 
     def staff_members(self, numbers: list[int]) -> set[int]:
         """The staff members (UNASSIGNED included) with a row among the SELECTs `numbers`."""
-        return {row[0] for number in set(numbers) for row in self.rows.get(number, ()) if row[0] is not None}
+        return {staff for number in set(numbers) for staff in self.rows.get(number, {}) if staff is not None}
 
 
 def booking_totals(
@@ -511,3 +519,40 @@ def staff_workload(*, using: str, staff: StaffFilter | None = None) -> list[dict
         workload.append({"staff_id": pk, "name": name, "bookings": open_bookings, "complaints": open_complaints,
                          "total": open_bookings + open_complaints})
     return sorted(workload, key=lambda row: -row["total"])
+
+
+def staff_totals(
+    *, window: Window, sla_at: tuple[datetime, datetime], amounts: bool, using: str, staff: StaffFilter | None = None
+) -> dict[int | None, StaffTally]:
+    """As scan.staff_totals, from the per-staff and open-work summaries: one statement."""
+    statement, per_staff = _Statement(), PerStaff(staff)
+    bookings = statement.window(BOOKINGS, window, per_staff)
+    created = statement.window(COMPLAINTS_CREATED, window, per_staff)
+    resolved = statement.window(COMPLAINTS_RESOLVED, window, per_staff)
+    pending_ok = statement.pending_ok(window, sla_at[0], per_staff)
+    responded = statement.window(COMPLAINTS_RESPONDED, window, per_staff)
+    open_bookings = statement.open_work(OPEN_BOOKINGS, per_staff)
+    backlog = _Backlog.of(statement, sla_at=sla_at, staff=per_staff)
+    statement.run(using=using)
+    everything = [*bookings, *created, *resolved, *responded, *open_bookings, *backlog.open]
+    tallies = {}
+    for member in statement.staff_members(everything):
+        states: dict[int | None, int] = {}
+        for (_, _, state), n in backlog.counts(statement, staff=member).items():
+            states[state] = states.get(state, 0) + n
+        tally = StaffTally(
+            bookings=statement.total(bookings, staff=member)[0],
+            bookings_completed=statement.total(bookings, BookingStatus.COMPLETED, staff=member)[0],
+            revenue=sum((_amount(statement.total(bookings, status, staff=member)[1], amounts=amounts)
+                         for status in REVENUE_STATUSES), ZERO),
+            open_bookings=statement.total(open_bookings, staff=member)[0],
+            complaints=statement.total(created, staff=member)[0],
+            resolved=_event_tally(COMPLAINTS_RESOLVED, statement.total(resolved, staff=member)),
+            compliant=statement.total(resolved, MET, staff=member)[0] + statement.total([pending_ok], staff=member)[0],
+            responded=_event_tally(COMPLAINTS_RESPONDED, statement.total(responded, staff=member)),
+            at_risk=states.get(SlaState.AT_RISK, 0), breached=states.get(SlaState.BREACHED, 0),
+            open_complaints=sum(states.values()),
+        )
+        if tally.counted:
+            tallies[None if member == UNASSIGNED else member] = tally
+    return tallies

@@ -20,8 +20,9 @@ from django.db.models import (
     Sum,
     Value,
 )
+from django.db.models.lookups import Exact, In
 
-from bookings.models import OPEN_STATUSES, Booking, BookingStatus
+from bookings.models import OPEN_STATUSES, REVENUE_STATUSES, Booking, BookingStatus
 from complaints.models import (
     BUSINESS_TIME_FIELDS,
     UNRESOLVED_STATUSES,
@@ -30,7 +31,14 @@ from complaints.models import (
     ComplaintStatus,
 )
 from complaints.sla_state import SlaState, sla_state
-from ops_metrics.engines.totals import BookingTotals, ComplaintSeries, ComplaintTotals, EventTally, StatusTally
+from ops_metrics.engines.totals import (
+    BookingTotals,
+    ComplaintSeries,
+    ComplaintTotals,
+    EventTally,
+    StaffTally,
+    StatusTally,
+)
 from ops_metrics.windows.figures import MICROSECOND, ZERO
 from ops_metrics.windows.periods import Window
 from ops_metrics.windows.ranges import StaffFilter
@@ -415,3 +423,71 @@ def staff_workload(*, using: str, staff: StaffFilter | None = None) -> list[dict
     return sorted(workload, key=lambda row: -row["total"])
 
 
+
+
+def _within(field: str, window: Window) -> Q:
+    condition = Q(**{f"{field}__lt": window.end})
+    return condition if window.start is None else condition & Q(**{f"{field}__gte": window.start})
+
+
+def _by_staff(queryset, field: str, *, rows: Q, aggregates: dict) -> dict[int | None, dict]:
+    grouped = queryset.filter(rows).order_by().values(field).annotate(**aggregates)
+    return {row[field]: row for row in grouped}
+
+
+def staff_totals(
+    *, window: Window, sla_at: tuple[datetime, datetime], amounts: bool, using: str, staff: StaffFilter | None = None
+) -> dict[int | None, StaffTally]:
+    """Each staff member's (None: unassigned) tallies in `window` and open work now: one grouped query per table."""
+    created = _within("created_at", window)
+    open_bookings = Q(status__in=OPEN_STATUSES)
+    booking_aggregates = {
+        "bookings": Count("pk", filter=created),
+        "bookings_completed": Count("pk", filter=created & Q(status=BookingStatus.COMPLETED)),
+        "open_bookings": Count("pk", filter=open_bookings),
+    }
+    if amounts:
+        booking_aggregates["revenue"] = Sum("total_amount", filter=created & Q(status__in=REVENUE_STATUSES))
+    bookings = _by_staff(Booking.objects.using(using).filter(assigned(BOOKING_STAFF, staff)), BOOKING_STAFF,
+                         rows=created | open_bookings, aggregates=booking_aggregates)
+
+    resolved, responded = _within("resolved_at", window), _within("first_response_at", window)
+    unresolved = Q(status__in=UNRESOLVED_STATUSES)
+    state = sla_state(now=sla_at[0], until=sla_at[1])
+    complaints = _by_staff(
+        Complaint.objects.using(using).filter(assigned(COMPLAINT_STAFF, staff)), COMPLAINT_STAFF,
+        rows=created | resolved | responded | unresolved,
+        aggregates={
+            "complaints": Count("pk", filter=created),
+            "resolved": Count("pk", filter=resolved),
+            "compliant": Count("pk", filter=resolved & Q(In(state, [SlaState.CLEAR, SlaState.AT_RISK]))),
+            "resolution": Sum(F("resolved_at") - F("created_at"), filter=resolved),
+            "resolution_business": Sum("resolution_business_time", filter=resolved),
+            "resolution_business_count": Count("resolution_business_time", filter=resolved),
+            "responded": Count("pk", filter=responded),
+            "response": Sum(F("first_response_at") - F("created_at"), filter=responded),
+            "response_business": Sum("response_business_time", filter=responded),
+            "response_business_count": Count("response_business_time", filter=responded),
+            "at_risk": Count("pk", filter=unresolved & Q(Exact(state, Value(SlaState.AT_RISK)))),
+            "breached": Count("pk", filter=unresolved & Q(Exact(state, Value(SlaState.BREACHED)))),
+            "open_complaints": Count("pk", filter=unresolved),
+        },
+    )
+
+    def events(row: dict, event: str, count: str) -> EventTally:
+        return EventTally(count=row.get(count, 0), duration_microseconds=_microseconds(row.get(event)),
+                          business_count=row.get(f"{event}_business_count", 0),
+                          business_microseconds=_microseconds(row.get(f"{event}_business")))
+
+    tallies = {}
+    for member in {*bookings, *complaints}:
+        booking, complaint = bookings.get(member, {}), complaints.get(member, {})
+        tallies[member] = StaffTally(
+            bookings=booking.get("bookings", 0), bookings_completed=booking.get("bookings_completed", 0),
+            revenue=booking.get("revenue") or ZERO, open_bookings=booking.get("open_bookings", 0),
+            complaints=complaint.get("complaints", 0), resolved=events(complaint, "resolution", "resolved"),
+            compliant=complaint.get("compliant", 0), responded=events(complaint, "response", "responded"),
+            at_risk=complaint.get("at_risk", 0), breached=complaint.get("breached", 0),
+            open_complaints=complaint.get("open_complaints", 0),
+        )
+    return tallies

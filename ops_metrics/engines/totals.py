@@ -64,3 +64,34 @@ class ComplaintSeries:
     resolved: Sequence[EventTally]
     responded: Sequence[EventTally]
     compliant: Sequence[int]
+
+
+NO_EVENTS = EventTally(count=0, duration_microseconds=0, business_count=0, business_microseconds=0)
+
+
+@dataclass(frozen=True)
+class StaffTally:
+    """One staff member's work, or the unassigned work: tallies in a window and the open work now.
+
+    bookings / complaints: created in the window; bookings_completed: of those, completed; revenue: the amounts of
+    those in a revenue status; resolved / responded: complaints resolved / first responded to in the window, compliant:
+    of the resolved ones, how many have no breached target now; open_* / at_risk / breached: the open work now.
+    """
+
+    bookings: int = 0
+    bookings_completed: int = 0
+    revenue: Decimal = Decimal(0)
+    open_bookings: int = 0
+    complaints: int = 0
+    resolved: EventTally = NO_EVENTS
+    compliant: int = 0
+    responded: EventTally = NO_EVENTS
+    at_risk: int = 0
+    breached: int = 0
+    open_complaints: int = 0
+
+    @property
+    def counted(self) -> bool:
+        """Whether any work is counted for it (an inactive staff member gets a row only then)."""
+        return any((self.bookings, self.open_bookings, self.complaints, self.resolved.count, self.responded.count,
+                    self.open_complaints))

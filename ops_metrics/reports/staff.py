@@ -1,4 +1,4 @@
-"""Per-staff performance (docs/api.md, per-staff performance): one grouped aggregate query per table, by assigned staff member.
+"""Per-staff performance (docs/api.md, per-staff performance): the engine's tallies per assigned staff member.
 
 Each row applies the metrics payload's definitions restricted to one staff member (or to unassigned work), so the
 rows' counts add up to the unfiltered figures. Inactive staff members get a row only when some counted work is theirs:
@@ -7,22 +7,18 @@ without it the sums would not hold.
 import time
 from datetime import datetime, timedelta
 
-from django.db.models import Count, F, Q, Sum, Value
-from django.db.models.lookups import Exact, In
+from django.db.models import Q
 
-from bookings.models import OPEN_STATUSES, REVENUE_STATUSES, Booking, BookingStatus
-from complaints.models import UNRESOLVED_STATUSES, Complaint
-from complaints.sla_state import SlaState, sla_state
 from ops_metrics import app_settings
-from ops_metrics.engines import scan
-from ops_metrics.engines.scan import BOOKING_STAFF, COMPLAINT_STAFF, assigned
-from ops_metrics.engines.selection import observe_computation
+from ops_metrics.engines.selection import observe_computation, select_engine
+from ops_metrics.engines.totals import StaffTally
 from ops_metrics.models import OpsConfig
-from ops_metrics.windows.figures import MICROSECOND, ZERO, mean_hours, money, percentage
-from ops_metrics.windows.periods import Window, windows_for
+from ops_metrics.windows.figures import mean_hours, money, percentage
+from ops_metrics.windows.periods import windows_for
 from ops_metrics.windows.ranges import CustomRange, InvalidQuery, StaffFilter
 from staff.models import Staff
 
+NO_WORK = StaffTally()
 COUNTS = ["bookings", "bookings_completed", "complaints", "complaints_resolved", "at_risk", "breached",
           "open_bookings", "open_complaints"]
 FIELDS = ["staff", "bookings", "bookings_completed", "complaints", "complaints_resolved", "compliance_rate",
@@ -33,75 +29,27 @@ ORDERINGS = [*FIELDS, *(f"-{field}" for field in FIELDS)]
 DEFAULT_ORDERING = "staff"
 
 
-def _within(field: str, window: Window) -> Q:
-    condition = Q(**{f"{field}__lt": window.end})
-    return condition if window.start is None else condition & Q(**{f"{field}__gte": window.start})
-
-
-def _duration_microseconds(value: timedelta | None) -> int:
-    return 0 if value is None else value // MICROSECOND
-
-
-def _booking_rows(*, window: Window, amounts: bool, staff: StaffFilter | None, using: str) -> dict:
-    created = _within("created_at", window)
-    aggregates = {
-        "bookings": Count("pk", filter=created),
-        "bookings_completed": Count("pk", filter=created & Q(status=BookingStatus.COMPLETED)),
-        "open_bookings": Count("pk", filter=Q(status__in=OPEN_STATUSES)),
-    }
-    if amounts:
-        aggregates["revenue"] = Sum("total_amount", filter=created & Q(status__in=REVENUE_STATUSES))
-    rows = (
-        Booking.objects.using(using).filter(assigned(BOOKING_STAFF, staff)).filter(created | Q(status__in=OPEN_STATUSES))
-        .order_by().values(BOOKING_STAFF).annotate(**aggregates)
-    )
-    return {row[BOOKING_STAFF]: row for row in rows}
-
-
-def _complaint_rows(*, window: Window, now: datetime, until: datetime, staff: StaffFilter | None, using: str) -> dict:
-    created, resolved, responded = (_within(f, window) for f in ("created_at", "resolved_at", "first_response_at"))
-    unresolved = Q(status__in=UNRESOLVED_STATUSES)
-    state = sla_state(now=now, until=until)
-    rows = (
-        Complaint.objects.using(using).filter(assigned(COMPLAINT_STAFF, staff))
-        .filter(created | resolved | responded | unresolved)
-        .order_by().values(COMPLAINT_STAFF).annotate(
-            complaints=Count("pk", filter=created),
-            complaints_resolved=Count("pk", filter=resolved),
-            compliant=Count("pk", filter=resolved & Q(In(state, [SlaState.CLEAR, SlaState.AT_RISK]))),
-            resolution=Sum(F("resolved_at") - F("created_at"), filter=resolved),
-            responded=Count("pk", filter=responded),
-            response=Sum(F("first_response_at") - F("created_at"), filter=responded),
-            at_risk=Count("pk", filter=unresolved & Q(Exact(state, Value(SlaState.AT_RISK)))),
-            breached=Count("pk", filter=unresolved & Q(Exact(state, Value(SlaState.BREACHED)))),
-            open_complaints=Count("pk", filter=unresolved),
-        )
-    )
-    return {row[COMPLAINT_STAFF]: row for row in rows}
-
-
-def _row(staff: dict | None, bookings: dict, complaints: dict, *, amounts: bool) -> dict:
-    resolved = complaints.get("complaints_resolved", 0)
+def _row(staff: dict | None, tally: StaffTally, *, amounts: bool) -> dict:
     row = {
         "staff": staff,
-        "bookings": bookings.get("bookings", 0),
-        "bookings_completed": bookings.get("bookings_completed", 0),
-        "complaints": complaints.get("complaints", 0),
-        "complaints_resolved": resolved,
-        "compliance_rate": percentage(part=complaints.get("compliant", 0), whole=resolved),
+        "bookings": tally.bookings,
+        "bookings_completed": tally.bookings_completed,
+        "complaints": tally.complaints,
+        "complaints_resolved": tally.resolved.count,
+        "compliance_rate": percentage(part=tally.compliant, whole=tally.resolved.count),
         "avg_response_hours": mean_hours(
-            total_microseconds=_duration_microseconds(complaints.get("response")), count=complaints.get("responded", 0)
+            total_microseconds=tally.responded.duration_microseconds, count=tally.responded.count
         ),
         "avg_resolution_hours": mean_hours(
-            total_microseconds=_duration_microseconds(complaints.get("resolution")), count=resolved
+            total_microseconds=tally.resolved.duration_microseconds, count=tally.resolved.count
         ),
-        "at_risk": complaints.get("at_risk", 0),
-        "breached": complaints.get("breached", 0),
-        "open_bookings": bookings.get("open_bookings", 0),
-        "open_complaints": complaints.get("open_complaints", 0),
+        "at_risk": tally.at_risk,
+        "breached": tally.breached,
+        "open_bookings": tally.open_bookings,
+        "open_complaints": tally.open_complaints,
     }
     if amounts:
-        row["revenue"] = money(bookings.get("revenue") or ZERO)
+        row["revenue"] = money(tally.revenue)
     return row
 
 
@@ -135,26 +83,27 @@ def staff_performance(
 ) -> dict:
     """The per-staff payload (Python values); InvalidQuery for an unknown ordering or a range that cannot be served.
 
-    Two aggregate queries (bookings, complaints) grouped by the assigned staff member, plus the staff list.
+    The engine's per-staff tallies (scan: one grouped query per table; rollup: one statement), plus the staff list.
     """
     using = app_settings.metrics_database()
     started = time.perf_counter()
     tz = config.tzinfo
     windows = windows_for(period=period, custom=custom, now=now, tz=tz)
     until = windows.now + timedelta(minutes=config.sla_at_risk_buffer_minutes)
-    bookings = _booking_rows(window=windows.period, amounts=amounts, staff=staff, using=using)
-    complaints = _complaint_rows(window=windows.period, now=windows.now, until=until, staff=staff, using=using)
+    engine = select_engine(using=using)
+    tallies = engine.staff_totals(window=windows.period, sla_at=(windows.now, until), amounts=amounts, staff=staff,
+                                  using=using)
     members = Staff.objects.using(using).order_by("name", "pk")
-    members = members.filter(Q(is_active=True) | Q(pk__in=[pk for pk in {*bookings, *complaints} if pk is not None]))
+    members = members.filter(Q(is_active=True) | Q(pk__in=[pk for pk in tallies if pk is not None]))
     if staff is not None:
         members = members.filter(pk__in=sorted(staff.ids))
     rows = [
-        _row({"id": pk, "name": name}, bookings.get(pk, {}), complaints.get(pk, {}), amounts=amounts)
+        _row({"id": pk, "name": name}, tallies.get(pk, NO_WORK), amounts=amounts)
         for pk, name in members.values_list("pk", "name")
     ]
     if staff is None or staff.unassigned:
-        rows.append(_row(None, bookings.get(None, {}), complaints.get(None, {}), amounts=amounts))
-    observe_computation(kind="staff", period=period, engine=scan, seconds=time.perf_counter() - started)
+        rows.append(_row(None, tallies.get(None, NO_WORK), amounts=amounts))
+    observe_computation(kind="staff", period=period, engine=engine, seconds=time.perf_counter() - started)
     return {
         "period": period,
         "window": {"start": windows.period.start and windows.period.start.astimezone(tz),

@@ -19,7 +19,9 @@ from complaints.models import Complaint, ComplaintPriority, ComplaintStatus
 from ops_metrics.rollups.maintenance import compact
 from ops_metrics.rollups.sql import DIRECT_FOLD_ROWS, FACTS, facts_of
 from ops_metrics.rollups.state import summary_differences
-from ops_metrics.tests.rollups.support import assert_engines_agree, pin_database_clock
+from ops_metrics.tests.rollups.support import assert_engines_agree, assert_staff_totals_agree, pin_database_clock
+from ops_metrics.windows.ranges import StaffFilter
+from staff.models import Staff
 
 pytestmark = pytest.mark.skipif(connection.vendor != "postgresql", reason="the summaries exist only on PostgreSQL")
 
@@ -66,6 +68,7 @@ def _column_change(columns: dict) -> st.SearchStrategy:
 
 
 ISOLATION_LEVELS = ("read committed", "repeatable read")
+STAFF = 3
 # Writes of a few rows each (update_* may reach more), none emptying a table.
 SMALL_WRITES = [
     st.tuples(st.just("insert_booking"), booking_fields),
@@ -81,6 +84,16 @@ SMALL_WRITES = [
     st.tuples(st.just("copy_bookings"), st.lists(booking_fields, min_size=1, max_size=6)),
     st.tuples(st.just("copy_complaints"), st.lists(complaint_fields, min_size=1, max_size=6)),
     st.tuples(st.just("compact")),
+    # Staff: STAFF members exist in each example; index STAFF means unassigned.
+    st.tuples(st.just("assign_booking"), st.integers(0, 50), st.integers(0, STAFF)),
+    st.tuples(st.just("assign_complaint"), st.integers(0, 50), st.integers(0, STAFF)),
+    st.tuples(st.just("delete_staff"), st.integers(0, STAFF - 1)),
+    st.tuples(st.just("raw_sql"), st.sampled_from([
+        "UPDATE bookings_booking SET assigned_staff_id = (SELECT id FROM staff_staff ORDER BY id "
+        "OFFSET bookings_booking.id % 4 LIMIT 1)",
+        "UPDATE complaints_complaint SET assigned_to_id = (SELECT id FROM staff_staff ORDER BY id "
+        "OFFSET complaints_complaint.id % 4 LIMIT 1)",
+    ])),
 ]
 small_writes = st.one_of(*SMALL_WRITES)
 operations = st.one_of(
@@ -170,6 +183,16 @@ def _apply(operation: tuple, counter: list[int]) -> None:
             cursor.execute(args[0])
     elif kind == "compact":
         compact(using="default")
+    elif kind in ("assign_booking", "assign_complaint"):
+        model, field = (Booking, "assigned_staff") if kind == "assign_booking" else (Complaint, "assigned_to")
+        row, members = _nth(model, args[0]), list(Staff.objects.order_by("pk"))
+        if row is not None:
+            setattr(row, field, members[args[1]] if args[1] < len(members) else None)
+            row.save()
+    elif kind == "delete_staff":
+        members = list(Staff.objects.order_by("pk"))
+        if args[0] < len(members):
+            members[args[0]].delete()  # their work becomes unassigned
 
 
 @contextmanager
@@ -182,6 +205,7 @@ def _rolled_back(isolation: str) -> Iterator[None]:
             assert cursor.fetchone()[0] == isolation
             cursor.execute("SELECT setseed(0.5)")  # the triggers' chance compaction (random()) replays alike
         pin_database_clock(NOWS[-1])  # March is then older than the 15-minute grid keeps: raw rows serve its days
+        Staff.objects.bulk_create(Staff(name=f"S{i}") for i in range(STAFF))
         yield
         transaction.set_rollback(True)
 
@@ -202,6 +226,16 @@ def test_rollup_equals_scan_after_any_writes(isolation, sequence):
         for now in NOWS:
             for timezone in TIMEZONES:
                 assert_engines_agree(now=now, timezone=timezone)
+            for staff in _staff_filters():
+                assert_engines_agree(now=now, timezone="Europe/Berlin", staff=staff)
+            assert_staff_totals_agree(now=now, timezone="Asia/Kathmandu")
+
+
+def _staff_filters() -> list[StaffFilter]:
+    """One member with the unassigned work, and the other members (when any are left)."""
+    ids = list(Staff.objects.order_by("pk").values_list("pk", flat=True))
+    filters = [StaffFilter(ids=frozenset(ids[:1]), unassigned=True)]
+    return filters + [StaffFilter(ids=frozenset(ids[1:]))] if ids[1:] else filters
 
 
 # Rows per mass statement: over the direct-fold threshold, so that in read committed the statement folds its own rows.
