@@ -32,16 +32,20 @@ def _random_windows(*, using: str, count: int, rng: random.Random) -> list[Windo
 
 
 def window_differences(*, using: str, windows: list[Window]) -> list[Window]:
-    """The windows for which the rollup engine's totals differ from scan's (now = the window's end)."""
+    """The windows for which the rollup engine's totals or per-staff tallies differ from scan's (now = the window's end).
+
+    The open backlog and its SLA states (the open-work summaries) are compared with every window.
+    """
     differing = []
     for window in windows:
         sla_at = (window.end, window.end + timedelta(hours=1))
         totals = []
         for engine in (rollup, scan):
             totals.append((
-                engine.booking_totals(windows={"w": window}, amounts=True, backlog=False, using=using),
+                engine.booking_totals(windows={"w": window}, amounts=True, backlog=True, using=using),
                 engine.complaint_totals(created={"w": window}, resolved_in=window, responded_in=window,
-                                        sla_at=sla_at, backlog=False, using=using),
+                                        sla_at=sla_at, backlog=True, using=using),
+                engine.staff_totals(window=window, sla_at=sla_at, amounts=True, using=using),
             ))
         if totals[0] != totals[1]:
             differing.append(window)

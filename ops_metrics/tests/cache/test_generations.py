@@ -1,6 +1,7 @@
 """The cached metrics on real Redis and PostgreSQL: per-table generations on commit, single flight, Redis failure."""
 import json
 import logging
+import re
 import socket
 import threading
 import time
@@ -74,7 +75,8 @@ def _in_thread(target):
 
 
 def _table_queries(queries, table: str) -> list[str]:
-    return [q["sql"] for q in queries if f'"{table}"' in q["sql"]]
+    """The queries that read `table` (quoted by the ORM, bare in the rollup engine's SQL)."""
+    return [q["sql"] for q in queries if re.search(rf'(^|[\s"]){table}($|[\s"])', q["sql"])]
 
 
 def _concurrent_today_bookings(workers: int) -> list:

@@ -19,6 +19,14 @@ from complaints.models import Complaint, ComplaintPriority, ComplaintStatus
 from ops_metrics.engines import rollup, scan
 from ops_metrics.engines.rollup import RAW, pieces
 from ops_metrics.engines.selection import select_engine
+from ops_metrics.models import (
+    OpenBookingRollup,
+    OpenComplaintRollup,
+    StaffBookingRollup,
+    StaffComplaintCreatedRollup,
+    StaffComplaintResolvedRollup,
+    StaffComplaintRespondedRollup,
+)
 from ops_metrics.rollups.maintenance import compact, mark_stale, rebuild
 from ops_metrics.rollups.sql import (
     COMPACT_PROBABILITY,
@@ -291,6 +299,24 @@ def test_verify_exits_1_naming_the_day_of_a_corrupted_summary_row(history):
         call_command("ops_rollups", "verify", "--windows", "20", "--seed", "1", stdout=StringIO())
     assert error.value.returncode == 1
     assert f"ops_rollup_booking differs from the raw rows on UTC day(s): {row.bucket.date().isoformat()}" in str(
+        error.value
+    )
+    assert "rollup and scan differ over" in str(error.value)
+
+
+@pytest.mark.parametrize("model", [
+    StaffBookingRollup, StaffComplaintCreatedRollup, StaffComplaintResolvedRollup, StaffComplaintRespondedRollup,
+    OpenBookingRollup, OpenComplaintRollup,
+])
+def test_verify_covers_the_per_staff_and_open_work_summaries(history, model):
+    compact(using="default")
+    call_command("ops_rollups", "verify", "--windows", "20", "--seed", "1", stdout=StringIO())
+    row = model.objects.order_by("bucket", "staff").first()
+    row.count += 1
+    row.save()
+    with pytest.raises(CommandError) as error:
+        call_command("ops_rollups", "verify", "--windows", "20", "--seed", "1", stdout=StringIO())
+    assert f"{model._meta.db_table} differs from the raw rows on UTC day(s): {row.bucket.date().isoformat()}" in str(
         error.value
     )
     assert "rollup and scan differ over" in str(error.value)
