@@ -1,7 +1,8 @@
 """The records behind a figure of the metrics payload (docs/api.md, records): which rows, how many, a page of them.
 
-Each figure is a predicate on one table, the same definition its count has in the metrics payload, so `count` (one
-COUNT over that predicate) equals the figure. Pages are keyset pages ordered by created_at descending, then id
+Each figure is a predicate on one table, the same definition its count has in the metrics payload, so the rows
+listed are the ones the figure counts; `count` is the figure itself, computed by the engine that computes the metrics
+(on rollup: from the summaries, not a COUNT of the rows). Pages are keyset pages ordered by created_at descending, then id
 descending, under a signed cursor that also pins `now` (a walk through the pages sees one set of rows, whatever the
 clock does meanwhile, apart from writes).
 """
@@ -13,13 +14,14 @@ from datetime import datetime, timedelta
 from decimal import Decimal
 
 from django.core import signing
-from django.db.models import Count, Q, QuerySet, Sum
+from django.db.models import Q, QuerySet
 
 from bookings.models import OPEN_STATUSES, REVENUE_STATUSES, WAITING_STATUSES, Booking, BookingStatus
 from complaints.models import ACTIVE_STATUSES, UNRESOLVED_STATUSES, Complaint, ComplaintPriority, ComplaintStatus
 from complaints.sla_state import SlaState, sla_state
 from ops_metrics import app_settings
 from ops_metrics.engines.scan import BOOKING_STAFF, COMPLAINT_STAFF, assigned
+from ops_metrics.engines.selection import select_engine
 from ops_metrics.models import OpsConfig
 from ops_metrics.windows.figures import ZERO, money
 from ops_metrics.windows.periods import Window, windows_for
@@ -36,47 +38,59 @@ MAX_PAGE_SIZE, DEFAULT_PAGE_SIZE = 500, 50
 
 @dataclass(frozen=True)
 class Figure:
-    """A count of the metrics payload: its table, the time column its window applies to (or "now"), its predicate."""
+    """A count of the metrics payload: its table, the time column its window applies to (or "now"), which rows."""
 
     name: str
     table: str
     scope: str
-    condition: Q = Q()
+    statuses: tuple[str, ...] | None = None  # None: any
+    priorities: tuple[str, ...] | None = None  # None: any
     sla: int | None = None  # the SlaState the complaint must be in at now
     admin_only: bool = False
+
+    @property
+    def condition(self) -> Q:
+        condition = Q() if self.statuses is None else Q(status__in=self.statuses)
+        return condition if self.priorities is None else condition & Q(priority__in=self.priorities)
+
+    def counts(self, *, status: str, priority: str | None = None, state: int | None = None) -> bool:
+        """Whether a row of this status (priority, SLA state) is one of the figure's."""
+        return ((self.statuses is None or status in self.statuses)
+                and (self.priorities is None or priority in self.priorities)
+                and (self.sla is None or state == self.sla))
 
 
 def _figures() -> dict[str, Figure]:
     """Every figure records can be listed for, in the order of the metrics payload."""
     figures = [Figure("bookings.total", BOOKINGS, CREATED)]
-    figures += [Figure(f"bookings.by_status.{s}", BOOKINGS, CREATED, Q(status=s)) for s in BookingStatus.values]
+    figures += [Figure(f"bookings.by_status.{s}", BOOKINGS, CREATED, (s,)) for s in BookingStatus.values]
+    unresolved = tuple(UNRESOLVED_STATUSES)
     figures += [
         Figure("complaints.total", COMPLAINTS, CREATED),
-        Figure("complaints.unresolved", COMPLAINTS, CREATED, Q(status__in=UNRESOLVED_STATUSES)),
+        Figure("complaints.unresolved", COMPLAINTS, CREATED, unresolved),
     ]
-    figures += [Figure(f"complaints.by_priority.{p}", COMPLAINTS, CREATED, Q(priority=p))
+    figures += [Figure(f"complaints.by_priority.{p}", COMPLAINTS, CREATED, priorities=(p,))
                 for p in ComplaintPriority.values]
-    figures += [Figure(f"complaints.by_status.{s}", COMPLAINTS, CREATED, Q(status=s)) for s in ComplaintStatus.values]
-    unresolved = Q(status__in=UNRESOLVED_STATUSES)
+    figures += [Figure(f"complaints.by_status.{s}", COMPLAINTS, CREATED, (s,)) for s in ComplaintStatus.values]
     states = {"at_risk": SlaState.AT_RISK, "breached": SlaState.BREACHED}
     figures += [Figure(f"sla.{name}", COMPLAINTS, NOW, unresolved, sla=state) for name, state in states.items()]
     figures += [
-        Figure(f"sla.by_priority.{p}.{name}", COMPLAINTS, NOW, unresolved & Q(priority=p), sla=state)
+        Figure(f"sla.by_priority.{p}.{name}", COMPLAINTS, NOW, unresolved, (p,), sla=state)
         for p in ComplaintPriority.values for name, state in states.items()
     ]
     figures += [
         Figure("sla.resolved", COMPLAINTS, RESOLVED),
-        Figure("realtime.active_bookings", BOOKINGS, NOW, Q(status=BookingStatus.IN_PROGRESS)),
-        Figure("realtime.pending_bookings", BOOKINGS, NOW, Q(status__in=WAITING_STATUSES)),
-        Figure("realtime.active_complaints", COMPLAINTS, NOW, Q(status__in=ACTIVE_STATUSES)),
-        Figure("realtime.critical_complaints", COMPLAINTS, NOW, unresolved & Q(priority=ComplaintPriority.CRITICAL)),
+        Figure("realtime.active_bookings", BOOKINGS, NOW, (BookingStatus.IN_PROGRESS,)),
+        Figure("realtime.pending_bookings", BOOKINGS, NOW, tuple(WAITING_STATUSES)),
+        Figure("realtime.active_complaints", COMPLAINTS, NOW, tuple(ACTIVE_STATUSES)),
+        Figure("realtime.critical_complaints", COMPLAINTS, NOW, unresolved, (ComplaintPriority.CRITICAL,)),
         # The columns of realtime.staff_workload (open bookings, unresolved complaints): with staff=<id> the count is
         # that member's cell; the page opens them from the workload table.
-        Figure("realtime.staff_workload.bookings", BOOKINGS, NOW, Q(status__in=OPEN_STATUSES)),
+        Figure("realtime.staff_workload.bookings", BOOKINGS, NOW, tuple(OPEN_STATUSES)),
         Figure("realtime.staff_workload.complaints", COMPLAINTS, NOW, unresolved),
-        Figure("revenue.total", BOOKINGS, CREATED, Q(status__in=REVENUE_STATUSES), admin_only=True),
+        Figure("revenue.total", BOOKINGS, CREATED, tuple(REVENUE_STATUSES), admin_only=True),
     ]
-    figures += [Figure(f"revenue.by_status.{s}", BOOKINGS, CREATED, Q(status=s), admin_only=True)
+    figures += [Figure(f"revenue.by_status.{s}", BOOKINGS, CREATED, (s,), admin_only=True)
                 for s in BookingStatus.values]
     return {figure.name: figure for figure in figures}
 
@@ -129,6 +143,9 @@ class Selection:
     rows: QuerySet
     window: Window
     now: datetime
+    until: datetime  # now + the at-risk buffer
+    staff: StaffFilter | None
+    using: str
 
 
 def select_records(*, query: RecordsQuery, config: OpsConfig, now: datetime, using: str | None = None) -> Selection:
@@ -140,10 +157,10 @@ def select_records(*, query: RecordsQuery, config: OpsConfig, now: datetime, usi
     using = using or app_settings.metrics_database()
     windows = windows_for(period=query.period, custom=query.custom, now=now, tz=config.tzinfo)
     window = Window(None, windows.now) if figure.scope == NOW else windows.period
+    until = windows.now + timedelta(minutes=config.sla_at_risk_buffer_minutes)
     if figure.table == BOOKINGS:
         rows = Booking.objects.using(using).filter(assigned(BOOKING_STAFF, query.staff))
     else:
-        until = windows.now + timedelta(minutes=config.sla_at_risk_buffer_minutes)
         rows = Complaint.objects.using(using).filter(assigned(COMPLAINT_STAFF, query.staff)).annotate(
             sla=sla_state(now=windows.now, until=until)
         )
@@ -152,15 +169,35 @@ def select_records(*, query: RecordsQuery, config: OpsConfig, now: datetime, usi
         rows = rows.filter(_window_q("created_at" if figure.scope == CREATED else "resolved_at", window))
     if figure.sla is not None:
         rows = rows.filter(sla=figure.sla)
-    return Selection(figure=figure, rows=rows, window=window, now=windows.now)
+    return Selection(figure=figure, rows=rows, window=window, now=windows.now, until=until, staff=query.staff,
+                     using=using)
 
 
-def count_and_amount(selection: Selection) -> tuple[int, Decimal | None]:
-    """How many rows (the figure's count) and, for a revenue figure, their summed amount (the figure itself)."""
-    if not selection.figure.admin_only:
-        return selection.rows.order_by().count(), None
-    totals = selection.rows.order_by().aggregate(n=Count("*"), amount=Sum("total_amount"))
-    return totals["n"] or 0, money(totals["amount"] or ZERO)
+def figure_totals(selection: Selection) -> tuple[int, Decimal | None]:
+    """The figure's count and, for a revenue figure, its amount, computed as the metrics are (no COUNT of the rows)."""
+    figure, using, staff = selection.figure, selection.using, selection.staff
+    engine, now = select_engine(using=using), figure.scope == NOW
+    if figure.table == BOOKINGS:
+        totals = engine.booking_totals(windows={} if now else {"w": selection.window}, amounts=figure.admin_only,
+                                       backlog=now, using=using, staff=staff)
+        if now:
+            return sum(n for status, n in totals.backlog.items() if figure.counts(status=status)), None
+        tallies = [tally for status, tally in totals.created["w"].items() if figure.counts(status=status)]
+        amount = money(sum((tally.amount for tally in tallies), ZERO)) if figure.admin_only else None
+        return sum(tally.count for tally in tallies), amount
+    totals = engine.complaint_totals(
+        created={"w": selection.window} if figure.scope == CREATED else {},
+        resolved_in=selection.window if figure.scope == RESOLVED else None, responded_in=None,
+        sla_at=(selection.now, selection.until) if figure.sla is not None else None, backlog=now,
+        using=using, staff=staff,
+    )
+    if figure.scope == RESOLVED:
+        return totals.resolved.count, None
+    if figure.scope == CREATED:
+        return sum(n for (priority, status), n in totals.created["w"].items()
+                   if figure.counts(status=status, priority=priority)), None
+    return sum(n for (priority, status, state), n in totals.backlog.items()
+               if figure.counts(status=status, priority=priority, state=state)), None
 
 
 def _values(selection: Selection, *, amounts: bool) -> QuerySet:
@@ -238,7 +275,7 @@ def records_page(*, query: RecordsQuery, config: OpsConfig, now: datetime, amoun
     """
     position = decode_cursor(query=query)
     selection = select_records(query=query, config=config, now=position.now if position else now)
-    count, amount = count_and_amount(selection)
+    count, amount = figure_totals(selection)
     rows = _values(selection, amounts=amounts)
     size = query.page_size
     if position is None or position.forward:
