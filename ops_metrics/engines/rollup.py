@@ -20,7 +20,7 @@ from decimal import Decimal
 from django.db import connections, transaction
 
 from bookings.models import OPEN_STATUSES, REVENUE_STATUSES, BookingStatus
-from complaints.models import UNRESOLVED_STATUSES, ComplaintPriority, ComplaintStatus
+from complaints.models import ComplaintPriority, ComplaintStatus
 from complaints.sla_state import SlaState
 from ops_metrics.engines.totals import (
     BookingTotals,
@@ -292,15 +292,31 @@ class _Statement:
     def run(self, *, using: str) -> None:
         if not self.selects:
             return
-        sql = " UNION ALL ".join(f"({select})" for select, _ in self.selects)
-        params = [param for _, select_params in self.selects for param in select_params]
         keys = ", ".join(f"k{i}" for i in range(1, KEYS + 1))
         sums = ", ".join(f"sum(x{i})" for i in range(1, SUMS + 1))
+        # Each SELECT grouped by itself (its own p): many small hash aggregates, where one GROUP BY over the whole
+        # UNION ALL sorted every row of it (the per-staff table of a month: 160 against 260 ms at 1M).
+        sql = " UNION ALL ".join(
+            f"(SELECT p, s, {keys}, sum(n), {sums} FROM ({select}) AS a GROUP BY p, s, {keys})" for select, _ in self.selects
+        )
+        params = [param for _, select_params in self.selects for param in select_params]
         with connections[using].cursor() as cursor:
-            cursor.execute(f"SELECT p, s, {keys}, sum(n), {sums} FROM ({sql}) AS u GROUP BY p, s, {keys}", params)
+            cursor.execute(sql, params)
             for p, staff, *rest in cursor.fetchall():
                 keys_found, n, x = tuple(rest[:KEYS]), rest[KEYS], tuple(rest[KEYS + 1:])
                 self.rows.setdefault(p, {}).setdefault(staff, []).append((keys_found, int(n), x))
+
+    def rows_of(
+        self, numbers: list[int], staff: int | None = None
+    ) -> Iterator[tuple[tuple[str | None, ...], int, tuple[Decimal, ...]]]:
+        """The (keys, count, sums) rows of the SELECTs `numbers`: every staff member's, or one's (UNASSIGNED: none)."""
+        for number in set(numbers):
+            by_staff = self.rows.get(number, {})
+            if staff is None:
+                for rows in by_staff.values():
+                    yield from rows
+            else:
+                yield from by_staff.get(staff, ())
 
     def total(
         self, numbers: list[int], *keys: str | None, staff: int | None = None
@@ -310,14 +326,15 @@ class _Statement:
         `keys` match k1, k2, ... in order; `staff` one staff member's rows (UNASSIGNED for unassigned work).
         """
         count, summed = 0, None
-        for number in set(numbers):
-            by_staff = self.rows.get(number, {})
-            for found, n, x in (row for rows in by_staff.values() for row in rows) if staff is None \
-                    else by_staff.get(staff, ()):
-                if any(key is not None and key != value for key, value in zip(keys, found, strict=False)):
+        prefix = len(keys) if None not in keys else None
+        for found, n, x in self.rows_of(numbers, staff):
+            if prefix is not None:
+                if found[:prefix] != keys:
                     continue
-                count = count + n
-                summed = x if summed is None else tuple(a + b for a, b in zip(summed, x, strict=True))
+            elif any(key is not None and key != value for key, value in zip(keys, found, strict=False)):
+                continue
+            count = count + n
+            summed = x if summed is None else tuple(a + b for a, b in zip(summed, x, strict=True))
         return count, summed
 
     def staff_members(self, numbers: list[int]) -> set[int]:
@@ -370,20 +387,23 @@ class _Backlog:
 
     def counts(self, statement: _Statement, *, staff: int | None = None) -> dict[tuple[str, str, int | None], int]:
         """(priority, status, SlaState or None) → unresolved complaints, as scan's backlog (no zero counts)."""
-        backlog: dict[tuple[str, str, int | None], int] = {}
-        for priority in ComplaintPriority.values:
-            for status in UNRESOLVED_STATUSES:
-                late, _ = statement.total(self.open, priority, status, LATE, staff=staff)
-                on_time, _ = statement.total(self.open, priority, status, ON_TIME, staff=staff)
-                if self.due is None:
-                    found = {None: late + on_time}
-                else:
-                    breached = statement.total([self.due], priority, status, BREACHED, staff=staff)[0]
-                    at_risk = statement.total([self.due], priority, status, AT_RISK, staff=staff)[0]
-                    found = {SlaState.BREACHED: late + breached, SlaState.AT_RISK: at_risk,
-                             SlaState.CLEAR: on_time - breached - at_risk}
-                backlog.update({(priority, status, state): n for state, n in found.items() if n})
-        return backlog
+        late: dict[tuple, int] = {}
+        on_time: dict[tuple, int] = {}
+        for (priority, status, is_late), n, _ in statement.rows_of(self.open, staff):
+            tally = late if is_late == LATE else on_time
+            tally[priority, status] = tally.get((priority, status), 0) + n
+        if self.due is None:
+            found = {(*key, None): late.get(key, 0) + on_time.get(key, 0) for key in {*late, *on_time}}
+        else:
+            due: dict[tuple, int] = {}
+            for (priority, status, state), n, _ in statement.rows_of([self.due], staff):
+                due[priority, status, state] = due.get((priority, status, state), 0) + n
+            found = {}
+            for key in {*late, *on_time}:
+                breached, at_risk = due.get((*key, BREACHED), 0), due.get((*key, AT_RISK), 0)
+                found |= {(*key, SlaState.BREACHED): late.get(key, 0) + breached, (*key, SlaState.AT_RISK): at_risk,
+                          (*key, SlaState.CLEAR): on_time.get(key, 0) - breached - at_risk}
+        return {key: n for key, n in found.items() if n}
 
 
 def complaint_totals(

@@ -11,7 +11,7 @@ OPERATIONS = [name for name, member in vars(Engine).items() if inspect.isfunctio
 
 def test_the_protocol_names_every_operation_the_reports_call():
     assert sorted(OPERATIONS) == [
-        "booking_series", "booking_totals", "complaint_series", "complaint_totals", "staff_workload",
+        "booking_series", "booking_totals", "complaint_series", "complaint_totals", "staff_totals", "staff_workload",
     ]
 
 
