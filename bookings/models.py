@@ -49,7 +49,8 @@ class Booking(models.Model):
         ordering = ["-created_at"]
         indexes = [
             models.Index(fields=["status"], name="booking_status_idx"),
-            models.Index(fields=["created_at"], name="booking_created_idx"),
+            # (created_at, id): the records pages walk it backwards as they are ordered, ties on created_at included.
+            models.Index(fields=["created_at", "id"], name="booking_created_id_idx"),
             # The staff workload counts only open bookings per staff member: a small partial index.
             models.Index(
                 fields=["assigned_staff"], condition=models.Q(status__in=OPEN_STATUSES), name="booking_open_staff_idx"

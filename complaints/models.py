@@ -195,7 +195,8 @@ class Complaint(models.Model):
         indexes = [
             models.Index(fields=["status"], name="complaint_status_idx"),
             models.Index(fields=["priority"], name="complaint_priority_idx"),
-            models.Index(fields=["created_at"], name="complaint_created_idx"),
+            # (created_at, id): the records pages walk it backwards as they are ordered, ties on created_at included.
+            models.Index(fields=["created_at", "id"], name="complaint_created_id_idx"),
             models.Index(fields=["first_response_at"], name="complaint_first_resp_idx"),
             models.Index(fields=["resolved_at"], name="complaint_resolved_idx"),
             models.Index(fields=["response_due_at", "resolution_due_at"], name="complaint_due_idx"),

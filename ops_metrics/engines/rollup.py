@@ -206,8 +206,9 @@ class _Statement:
         )
 
     def _summary(self, fact: Fact, kind: int, start: datetime | None, end: datetime, staff: PerStaff | None,
-                 guard: tuple[str, list] = ("TRUE", [])) -> list[int]:
-        """The SELECTs of the fact's folded rows and not yet folded deltas of one grain in [start, end)."""
+                 guard: tuple[str, list] = ("TRUE", []), *, keyed: bool = True) -> list[int]:
+        """The SELECTs of the fact's folded rows and not yet folded deltas of one grain in [start, end) (`keyed`: per
+        key, else summed over the keys)."""
         condition, params = _range("bucket", start, end)
         staff_sql, staff_condition, staff_params = "NULL", "TRUE", []
         if staff is not None:
@@ -215,8 +216,8 @@ class _Statement:
             staff_condition, staff_params = staff.summary_condition()
         return [
             self._select(
-                (source, kind, start, end, staff),
-                f"{_keys(staff_sql, list(_others(fact)))}, {_values('count', list(fact.sums))} "
+                (source, kind, start, end, staff, keyed),
+                f"{_keys(staff_sql, list(_others(fact)) if keyed else [])}, {_values('count', list(fact.sums))} "
                 f"FROM {source} WHERE grain = {kind:d} AND {condition} AND {staff_condition} AND {guard[0]}",
                 [*params, *staff_params, *guard[1]],
             )
@@ -247,9 +248,9 @@ class _Statement:
                 numbers.append(self._raw(fact, start, end, None, (f"%s < {FINE_READABLE}", [start])))
         return numbers
 
-    def open_work(self, fact: Fact, staff: PerStaff | None) -> list[int]:
+    def open_work(self, fact: Fact, staff: PerStaff | None, *, keyed: bool = True) -> list[int]:
         """The SELECTs whose rows add up to an open-work fact's counts now (OPEN_BOOKINGS, OPEN_COMPLAINTS)."""
-        return self._summary(fact, DAY, None, OPEN_BUCKET_END, staff)
+        return self._summary(fact, DAY, None, OPEN_BUCKET_END, staff, keyed=keyed)
 
     def sla_due(self, now: datetime, until: datetime, staff: PerStaff | None) -> int:
         """Unresolved complaints with no target achieved late and one unmet target due by `until`, by SlaState.
@@ -526,8 +527,8 @@ def staff_workload(*, using: str, staff: StaffFilter | None = None) -> list[dict
     """As scan.staff_workload, the open work per staff member from the open-work summaries (O(staff))."""
     statement = _Statement()
     everyone = PerStaff(None if staff is None else StaffFilter(ids=staff.ids))
-    bookings = statement.open_work(OPEN_BOOKINGS, everyone)
-    complaints = statement.open_work(OPEN_COMPLAINTS, everyone)
+    bookings = statement.open_work(OPEN_BOOKINGS, everyone, keyed=False)
+    complaints = statement.open_work(OPEN_COMPLAINTS, everyone, keyed=False)
     statement.run(using=using)
     members = Staff.objects.using(using).filter(is_active=True).order_by("name", "pk")
     if staff is not None:

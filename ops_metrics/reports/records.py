@@ -200,15 +200,16 @@ def figure_totals(selection: Selection) -> tuple[int, Decimal | None]:
                if figure.counts(status=status, priority=priority, state=state)), None
 
 
-def _values(selection: Selection, *, amounts: bool) -> QuerySet:
-    """The columns a row is shaped from, through the staff and booking foreign keys (LEFT JOINs)."""
+def _values(selection: Selection, *, amounts: bool, rows: QuerySet | None = None) -> QuerySet:
+    """The columns a row is shaped from (of `rows`, by default the selection's), through the staff and booking foreign
+    keys (LEFT JOINs)."""
     if selection.figure.table == BOOKINGS:
         fields = ["id", "reference", "customer_name", "status", "payment_status", "assigned_staff_id",
                   "assigned_staff__name", "scheduled_for", "created_at", *(["total_amount"] if amounts else [])]
     else:
         fields = ["id", "subject", "priority", "status", "assigned_to_id", "assigned_to__name", "booking__reference",
                   "created_at", "response_due_at", "resolution_due_at", "first_response_at", "resolved_at", "sla"]
-    return selection.rows.values(*fields)
+    return (selection.rows if rows is None else rows).values(*fields)
 
 
 def _staff(pk: int | None, name: str | None) -> dict | None:
@@ -276,20 +277,20 @@ def records_page(*, query: RecordsQuery, config: OpsConfig, now: datetime, amoun
     position = decode_cursor(query=query)
     selection = select_records(query=query, config=config, now=position.now if position else now)
     count, amount = figure_totals(selection)
-    rows = _values(selection, amounts=amounts)
-    size = query.page_size
-    if position is None or position.forward:
-        if position is not None:
-            rows = rows.filter(Q(created_at__lt=position.created_at)
-                               | Q(created_at=position.created_at, id__lt=position.id))
-        fetched = list(rows.order_by("-created_at", "-id")[:size + 1])
-        page, more = fetched[:size], len(fetched) > size
-        has_next, has_previous = more, position is not None
-    else:
-        rows = rows.filter(Q(created_at__gt=position.created_at) | Q(created_at=position.created_at, id__gt=position.id))
-        fetched = list(rows.order_by("created_at", "id")[:size + 1])
-        page, more = fetched[:size][::-1], len(fetched) > size
-        has_next, has_previous = True, more
+    size, rows = query.page_size, selection.rows
+    forward = position is None or position.forward
+    if position is not None:
+        after = Q(created_at__lt=position.created_at) | Q(created_at=position.created_at, id__lt=position.id)
+        before = Q(created_at__gt=position.created_at) | Q(created_at=position.created_at, id__gt=position.id)
+        rows = rows.filter(after if forward else before)
+    order = ["-created_at", "-id"] if forward else ["created_at", "id"]
+    # The page's ids first, then their columns: joining the staff and booking of every candidate row before the
+    # LIMIT cost 35 ms for 10,000 breached complaints.
+    ids = list(rows.order_by(*order).values_list("pk", flat=True)[:size + 1])
+    fetched = list(_values(selection, amounts=amounts, rows=selection.rows.filter(pk__in=ids)).order_by(*order))
+    more = len(fetched) > size
+    page = fetched[:size] if forward else fetched[:size][::-1]
+    has_next, has_previous = (more, position is not None) if forward else (True, more)
     cursor = {"query": query, "now": selection.now}
     payload = {
         "figure": query.figure,
