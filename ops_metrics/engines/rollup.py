@@ -191,7 +191,7 @@ class _Statement:
         return self.numbers[identity]
 
     def _raw(self, fact: Fact, start: datetime | None, end: datetime, staff: PerStaff | None,
-             guard: tuple[str, list] = ("TRUE", [])) -> int:
+             guard: tuple[str, list] = ("TRUE", []), *, keyed: bool = True) -> int:
         """The SELECT of the fact's raw rows in [start, end) (per staff member: `staff`), while `guard` holds."""
         condition, params = _range(fact.time, start, end)
         staff_sql, staff_condition, staff_params = "NULL", "TRUE", []
@@ -199,8 +199,9 @@ class _Statement:
             staff_sql = staff_key_sql(fact.source)
             staff_condition, staff_params = staff.raw_condition(fact.source)
         return self._select(
-            (fact.table, RAW, start, end, staff, guard[0]),
-            f"{_keys(staff_sql, list(_others(fact).values()))}, {_values('1', list(fact.sums.values()))} "
+            (fact.table, RAW, start, end, staff, guard[0], keyed),
+            f"{_keys(staff_sql, list(_others(fact).values()) if keyed else [])}, "
+            f"{_values('1', list(fact.sums.values()))} "
             f"FROM {fact.source} WHERE {condition} AND {fact.where} AND {staff_condition} AND {guard[0]}",
             [*params, *staff_params, *guard[1]],
         )
@@ -224,16 +225,17 @@ class _Statement:
             for source in (fact.table, fact.delta)
         ]
 
-    def window(self, fact: Fact, window: Window, staff: PerStaff | None = None) -> list[int]:
-        """The numbers of the SELECTs whose rows add up to the fact's totals in `window` (per staff member: `staff`)."""
+    def window(self, fact: Fact, window: Window, staff: PerStaff | None = None, *, keyed: bool = True) -> list[int]:
+        """The numbers of the SELECTs whose rows add up to the fact's totals in `window` (per staff member: `staff`;
+        `keyed`: per key, else summed over the keys, which only a per-staff read offers)."""
         if staff is not None:
             per_staff = PER_STAFF[fact.model]
             numbers = []
             for kind, start, end in _whole_days_apart(window):
                 if kind == DAY:
-                    numbers += self._summary(per_staff, DAY, start, end, staff)
+                    numbers += self._summary(per_staff, DAY, start, end, staff, keyed=keyed)
                 else:
-                    numbers.append(self._raw(fact, start, end, staff))
+                    numbers.append(self._raw(fact, start, end, staff, keyed=keyed))
             return numbers
         numbers = []
         for kind, start, end in pieces(window):
@@ -548,7 +550,7 @@ def staff_totals(
     """As scan.staff_totals, from the per-staff and open-work summaries: one statement."""
     statement, per_staff = _Statement(), PerStaff(staff)
     bookings = statement.window(BOOKINGS, window, per_staff)
-    created = statement.window(COMPLAINTS_CREATED, window, per_staff)
+    created = statement.window(COMPLAINTS_CREATED, window, per_staff, keyed=False)
     resolved = statement.window(COMPLAINTS_RESOLVED, window, per_staff)
     pending_ok = statement.pending_ok(window, sla_at[0], per_staff)
     responded = statement.window(COMPLAINTS_RESPONDED, window, per_staff)
