@@ -137,6 +137,8 @@ PERM_READ = "ops.read"
 PERM_ADMIN = "ops.admin"
 READERS_GROUP = "Ops readers"
 ADMINS_GROUP = "Ops admins"
+# The cache generation of every user's ops permissions: moved on by any committed change that can alter one.
+PERMISSIONS_GENERATION = "permissions"
 
 # DRF throttle scope of the ops endpoints (its rate: REST_FRAMEWORK["DEFAULT_THROTTLE_RATES"]).
 THROTTLE_SCOPE = "ops_metrics"

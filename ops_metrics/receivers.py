@@ -1,7 +1,9 @@
 """Signal receivers: a committed write moves its table's cache generation on; a request the project refused outside
 the ops views (CSRF, an unparsable request, an unexpected error) on an ops endpoint is audited."""
+from django.contrib.auth import get_user_model
+from django.contrib.auth.models import Group, Permission
 from django.db import DEFAULT_DB_ALIAS
-from django.db.models.signals import post_delete, post_save
+from django.db.models.signals import m2m_changed, post_delete, post_save
 from django.http import HttpRequest
 from django.urls import Resolver404, resolve
 from rest_framework.authtoken.models import Token
@@ -11,10 +13,14 @@ from complaints.signals import complaints_bulk_updated
 from ops_metrics.addresses import client_ip
 from ops_metrics.cache.generations import invalidate
 from ops_metrics.constants import MODEL_TABLES, AuditAction, ResourceType
+from ops_metrics.services.access import invalidate_permissions
 from ops_metrics.services.audit import record_audit
 
 DISPATCH_UID = "ops_metrics.invalidate_metrics_cache"
 BULK_DISPATCH_UID = "ops_metrics.invalidate_after_bulk_update"
+PERMISSIONS_DISPATCH_UID = "ops_metrics.invalidate_permissions"
+# The m2m actions that have changed a relation (the pre_ ones have not yet).
+_M2M_CHANGES = frozenset({"post_add", "post_remove", "post_clear"})
 
 
 def invalidate_after_commit(sender: type, using: str = DEFAULT_DB_ALIAS, **kwargs) -> None:
@@ -23,13 +29,33 @@ def invalidate_after_commit(sender: type, using: str = DEFAULT_DB_ALIAS, **kwarg
     invalidate(names=[MODEL_TABLES[sender._meta.label]], using=using)
 
 
+def permissions_changed(sender: type, using: str = DEFAULT_DB_ALIAS, **kwargs) -> None:
+    """Make every cached permission set stale once a write to users, groups, permissions or their links commits.
+
+    A user's save that touched only `last_login` (every login) changes nobody's permissions.
+    """
+    if "action" in kwargs and kwargs["action"] not in _M2M_CHANGES:
+        return
+    if kwargs.get("update_fields") == frozenset({"last_login"}):
+        return
+    invalidate_permissions(using=using)
+
+
 def connect_receivers() -> None:
-    """Connect the invalidation to saves and deletes of every watched model and to complaints' bulk writes (idempotent)."""
+    """Connect the invalidations to saves and deletes of every watched model, complaints' bulk writes, and users',
+    groups' and permissions' changes (idempotent)."""
     for model in MODEL_TABLES:
         for signal in (post_save, post_delete):
             signal.connect(invalidate_after_commit, sender=model, dispatch_uid=DISPATCH_UID)
     # A plain Signal (not a ModelSignal): the sender must be the class itself, not its "app.Model" label.
     complaints_bulk_updated.connect(invalidate_after_commit, sender=Complaint, dispatch_uid=BULK_DISPATCH_UID)
+    user = get_user_model()
+    for model in (user, Group, Permission):
+        for signal in (post_save, post_delete):
+            signal.connect(permissions_changed, sender=model, dispatch_uid=PERMISSIONS_DISPATCH_UID)
+    # One through model per relation, whichever side the change is made from (user.groups or group.user_set).
+    for through in (user.user_permissions.through, user.groups.through, Group.permissions.through):
+        m2m_changed.connect(permissions_changed, sender=through, dispatch_uid=PERMISSIONS_DISPATCH_UID)
 
 
 # The ops routes (url names) and how a refusal of each is audited.

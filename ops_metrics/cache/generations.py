@@ -197,11 +197,15 @@ def store(key: str, value: Any, *, timeout: int) -> None:
         logger.debug("metrics cache unreachable: %s not stored", key)
 
 
-def _release(lock_key: str, token: str) -> None:
+def _release(lock_key: str, token: str, *, keep: float = 0.0) -> None:
+    """Release a lock this holder still has, or with `keep` seconds left, let it expire then."""
     # Forced, as a slot's release: a lock left behind after one slow reply would hold every other request back.
     try:
         if cache_call("get", lock_key, force=True) == token:
-            cache_call("delete", lock_key, force=True)
+            if keep > 0:
+                cache_call("set", lock_key, token, timeout=keep, force=True)
+            else:
+                cache_call("delete", lock_key, force=True)
     except CacheUnavailable:
         logger.debug("metrics cache unreachable: lock left to expire")
 
@@ -260,15 +264,18 @@ def single_flight(*, key: str, tag: str, found: Entry | None, ttl: int, compute:
     return _compute_and_store(key=key, tag=tag, ttl=ttl, compute=compute), False
 
 
-def refresh_in_background(*, key: str, tag: str, ttl: int, compute: Callable[[], Any]) -> bool:
-    """Start computing the value of `tag` in a thread unless a refresh of `key` (of any tag) is under way anywhere.
+def refresh_in_background(*, key: str, tag: str, ttl: int, compute: Callable[[], Any], every: float = 0.0) -> bool:
+    """Start computing the value of `tag` in a thread unless a refresh of `key` (of any tag) is under way anywhere or
+    started less than `every` seconds ago.
 
-    One refresh per key at a time, not per tag: under a write every 25 ms each write would start another.
+    One refresh per key at a time, not per tag: under a write every 25 ms each write would start another; and with
+    `every`, one per interval however often the writes make the entry stale.
     """
     lock = f"{key}:refresh"
     token = uuid.uuid4().hex
-    if not cache_call("add", lock, token, timeout=LOCK_TIMEOUT_SECONDS):
+    if not cache_call("add", lock, token, timeout=max(LOCK_TIMEOUT_SECONDS, every)):
         return False
+    started = time.monotonic()
 
     def refresh() -> None:
         try:
@@ -276,7 +283,7 @@ def refresh_in_background(*, key: str, tag: str, ttl: int, compute: Callable[[],
         except Exception:
             logger.exception("background refresh of %s failed; the next request computes it", key)
         finally:
-            _release(lock, token)
+            _release(lock, token, keep=every - (time.monotonic() - started))
             connections.close_all()  # this thread's own connections
 
     threading.Thread(target=refresh, name="ops-metrics-refresh", daemon=True).start()

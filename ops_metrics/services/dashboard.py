@@ -144,7 +144,9 @@ def cached_payload(
         # Served while one request anywhere recomputes (none is started while another holds the lock).
         # Not the owner's slot: the user is answered already, and the refresh is one per key anyway.
         refresh = _cold(build, lambda: config, None, wal_position=wal_position)
-        cache.refresh_in_background(key=key, tag=tag, ttl=config.metrics_cache_ttl_seconds, compute=refresh)
+        # At most one refresh per half budget, whatever the write rate: the entry is renewed before it ages past it.
+        cache.refresh_in_background(key=key, tag=tag, ttl=config.metrics_cache_ttl_seconds, compute=refresh,
+                                    every=config.max_staleness_seconds / 2)
         payload, hit, age, tag = stale.value, True, max(0, int(time.time() - stale.stored_at)), stale.tag
         telemetry.CACHE_STALE.labels(kind=kind).inc()
     else:

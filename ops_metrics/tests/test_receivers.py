@@ -9,7 +9,7 @@ from complaints.factories import ComplaintFactory
 from complaints.models import Complaint
 from complaints.signals import complaints_bulk_updated
 from ops_metrics.cache.generations import read_generations
-from ops_metrics.constants import AuditAction, SourceTable
+from ops_metrics.constants import PERMISSIONS_GENERATION, AuditAction, SourceTable
 from ops_metrics.models import OpsAuditLog, OpsConfig
 from ops_metrics.receivers import connect_receivers
 from staff.factories import StaffFactory, UserFactory
@@ -69,9 +69,22 @@ def test_unwatched_models_do_not_invalidate(django_capture_on_commit_callbacks):
     user = UserFactory()
     with django_capture_on_commit_callbacks() as callbacks:
         OpsAuditLog.objects.create(user=user, action=AuditAction.VIEW_METRICS)
-        user.save()
+        user.save(update_fields=["last_login"])
 
     assert callbacks == []
+
+
+@pytest.mark.django_db
+def test_a_user_save_moves_only_the_permissions_generation_on(django_capture_on_commit_callbacks):
+    user = UserFactory()
+    before = generations()
+    permissions = read_generations(names=[PERMISSIONS_GENERATION])[0][PERMISSIONS_GENERATION]
+    with django_capture_on_commit_callbacks(execute=True) as callbacks:
+        user.save()
+
+    assert len(callbacks) == 1
+    assert generations() == before
+    assert read_generations(names=[PERMISSIONS_GENERATION])[0][PERMISSIONS_GENERATION] == permissions + 1
 
 
 @pytest.mark.django_db(transaction=True)

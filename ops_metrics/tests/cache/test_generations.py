@@ -586,3 +586,24 @@ def test_without_max_staleness_a_write_shows_at_once():
     assert _bookings_total() == (0, None)
     BookingFactory()
     assert _bookings_total() == (1, None)
+
+
+@pytest.mark.parametrize(("every", "again"), [(0.0, True), (0.6, False)])
+def test_a_refresh_starts_at_most_once_per_interval(every, again):
+    """Back to back without an interval; with one, a refresh that finished early still holds the next one back."""
+    done = []
+
+    def started() -> bool:
+        finished = threading.Event()
+        if not metrics_cache.refresh_in_background(
+            key="k", tag="t", ttl=60, compute=lambda: (done.append(1), finished.set()), every=every
+        ):
+            return False
+        assert finished.wait(5)
+        time.sleep(0.1)  # the lock released, or its expiry set
+        return True
+
+    assert started()
+    assert started() is again
+    time.sleep(every)
+    assert started()
