@@ -4,7 +4,7 @@
         .venv/bin/python -m bench.staff_records [--runs 7] [--engine rollup] [--skip-csv]
 
 (a) the first page of every records figure (`reports.records.FIGURE_NAMES`), periods month and all, ≤ 50 ms;
-(b) metrics (all groups) with a 3-staff filter ≤ 2× the same request unfiltered, per period;
+(b) metrics (all groups) with a 3-staff filter ≤ 2× the same request unfiltered, per period (the two interleaved);
 (c) per-staff rows (every staff member, no filter) ≤ 100 ms per period;
 (d) a records CSV of 10k, 100k and 1M rows through one gunicorn worker (gunicorn.conf.py): the worker's peak RSS
     (VmHWM, reset before each export) must not grow with the rows.
@@ -134,28 +134,39 @@ def bench_token() -> str:
     return Token.objects.get_or_create(user=user)[0].key
 
 
-def cold(client: APIClient, token: str, label: str, path: str, params: dict, runs: int) -> Timing:
-    """`runs` requests after one warm-up, the cache cleared before each; which engines computed them."""
-    times, engines, first, response = [], set(), 0.0, None
+def cold(client: APIClient, token: str, requests: list[tuple[str, str, dict]], runs: int) -> list[Timing]:
+    """Each of `requests` (label, path, params) `runs` times after one warm-up, interleaved (a load swing hits them
+    alike), the cache cleared before each; which engines computed them."""
+    times: list[list[float]] = [[] for _ in requests]
+    engines: list[set[str]] = [set() for _ in requests]
+    bodies: list[dict] = [{} for _ in requests]
+    first, status = [0.0] * len(requests), [200] * len(requests)
     for run in range(runs + 1):
-        cache.clear()
-        before = engine_counts()
-        started = time.perf_counter()
-        response = client.get(path, params, HTTP_AUTHORIZATION=f"Token {token}")
-        elapsed = (time.perf_counter() - started) * 1000
-        after = engine_counts()
-        engines |= {name for name, n in after.items() if n > before.get(name, 0)}
-        if response.status_code != 200:
-            break
-        if run == 0:
-            first = elapsed
-        else:
-            times.append(elapsed)
-    body = response.json() if response.status_code == 200 else {}
-    count = body.get("count", len(body["rows"]) if "rows" in body else None)
-    return Timing(label=label, path=path, params=params, first=first, times=times or [float("nan")],
-                  status=response.status_code, engines=",".join(sorted(engines)) or "none (not cached)",
-                  count=count, load=load1())
+        for index, (_, path, params) in enumerate(requests):
+            if status[index] != 200:
+                continue
+            cache.clear()
+            before = engine_counts()
+            started = time.perf_counter()
+            response = client.get(path, params, HTTP_AUTHORIZATION=f"Token {token}")
+            elapsed = (time.perf_counter() - started) * 1000
+            engines[index] |= {name for name, n in engine_counts().items() if n > before.get(name, 0)}
+            status[index] = response.status_code
+            if response.status_code != 200:
+                continue
+            if run == 0:
+                first[index], bodies[index] = elapsed, response.json()
+            else:
+                times[index].append(elapsed)
+    timings = []
+    for index, (label, path, params) in enumerate(requests):
+        body = bodies[index]
+        timings.append(Timing(
+            label=label, path=path, params=params, first=first[index], times=times[index] or [float("nan")],
+            status=status[index], engines=",".join(sorted(engines[index])) or "none (not cached)",
+            count=body.get("count", len(body["rows"]) if "rows" in body else None), load=load1(),
+        ))
+    return timings
 
 
 def slowest_statements(client: APIClient, token: str, timing: Timing, *, limit: int = 1) -> list[tuple[float, str]]:
@@ -218,8 +229,8 @@ def part_a(client: APIClient, token: str, figures: list[str], runs: int) -> list
     timings = []
     for figure in figures:
         for period in RECORD_PERIODS:
-            timings.append(cold(client, token, f"{figure} {period}", RECORDS, {"figure": figure, "period": period},
-                                runs))
+            timings += cold(client, token, [(f"{figure} {period}", RECORDS, {"figure": figure, "period": period})],
+                            runs)
             print(f"  (a) {figure:45s} {period:6s} {ms(timings[-1].median):>9s} ms", flush=True)
     return timings
 
@@ -245,9 +256,9 @@ def part_b(client: APIClient, token: str, staff: list[int], runs: int) -> list[t
     pairs = []
     ids = ",".join(map(str, staff))
     for period in PERIODS:
-        plain = cold(client, token, f"metrics {period}", METRICS, {"period": period}, runs)
-        filtered = cold(client, token, f"metrics {period} staff={ids}", METRICS, {"period": period, "staff": ids},
-                        runs)
+        plain, filtered = cold(client, token, [(f"metrics {period}", METRICS, {"period": period}),
+                                               (f"metrics {period} staff={ids}", METRICS,
+                                                {"period": period, "staff": ids})], runs)
         pairs.append((plain, filtered))
         print(f"  (b) {period:6s} unfiltered {ms(plain.median):>9s} ms, staff={ids} {ms(filtered.median):>9s} ms",
               flush=True)
@@ -278,7 +289,7 @@ def table_b(pairs: list[tuple[Timing, Timing]], staff: list[int]) -> str:
 def part_c(client: APIClient, token: str, runs: int) -> list[Timing]:
     timings = []
     for period in PERIODS:
-        timings.append(cold(client, token, f"staff {period}", STAFF, {"period": period}, runs))
+        timings += cold(client, token, [(f"staff {period}", STAFF, {"period": period})], runs)
         print(f"  (c) {period:6s} {ms(timings[-1].median):>9s} ms ({timings[-1].count} rows)", flush=True)
     return timings
 
