@@ -10,10 +10,11 @@
     (VmHWM, reset before each export) must not grow with the rows.
 (a)–(c) go through the in-process API client with an ops admin's token, the cache cleared before every request:
 one warm-up (shown, not counted), then the median and max of --runs. The engine of each computation is read from the
-computation histogram (`telemetry.COMPUTATION_SECONDS`). For every request that misses its target, the two slowest
-statements of one more run are EXPLAINed (ANALYZE, BUFFERS) into bench/out/staff_records_explain.md. The tables are
-printed and appended to bench/out/staff_records.md. The database is used as it is (load it with seed_demo and
-VACUUM ANALYZE it, docs/performance.md).
+computation histogram (`telemetry.COMPUTATION_SECONDS`). One more cold run of each request captures its statements
+(their summed time and count are in the tables); for every request that misses its target the two slowest are
+EXPLAINed (ANALYZE, BUFFERS) into bench/out/staff_records_explain.md. The tables are printed and appended to
+bench/out/staff_records.md. The database is used as it is (load it with seed_demo and VACUUM ANALYZE it, see
+docs/performance.md).
 """
 import argparse
 import http.client
@@ -94,8 +95,7 @@ class Timing:
     engines: str
     count: int | None
     load: float
-    queries: int = 0
-    extra: dict = field(default_factory=dict)
+    statements: list[tuple[float, str]] = field(default_factory=list)  # one more run's, slowest first (seconds)
 
     @property
     def median(self) -> float:
@@ -104,6 +104,15 @@ class Timing:
     @property
     def max(self) -> float:
         return max(self.times)
+
+    @property
+    def sql(self) -> str:
+        """The captured run's statement time in ms and statement count, e.g. `12.0 (6)`."""
+        return f"{sum(seconds for seconds, _ in self.statements) * 1000:,.1f} ({len(self.statements)})"
+
+    @property
+    def slowest(self) -> str:
+        return ms(self.statements[0][0] * 1000) if self.statements else "—"
 
 
 def load1() -> float:
@@ -169,14 +178,14 @@ def cold(client: APIClient, token: str, requests: list[tuple[str, str, dict]], r
     return timings
 
 
-def slowest_statements(client: APIClient, token: str, timing: Timing, *, limit: int = 1) -> list[tuple[float, str]]:
-    """One more cold run of `timing`'s request with its statements captured: the slowest `limit`, seconds first."""
-    cache.clear()
-    with CaptureQueriesContext(connection) as captured:
-        client.get(timing.path, timing.params, HTTP_AUTHORIZATION=f"Token {token}")
-    timed = sorted(((float(q["time"]), q["sql"]) for q in captured.captured_queries), reverse=True)
-    timing.queries = len(captured.captured_queries)
-    return timed[:limit]
+def capture(client: APIClient, token: str, timings: list[Timing]) -> list[Timing]:
+    """One more cold run of each request with its statements captured (Django's timings, ms resolution)."""
+    for timing in timings:
+        cache.clear()
+        with CaptureQueriesContext(connection) as captured:
+            client.get(timing.path, timing.params, HTTP_AUTHORIZATION=f"Token {token}")
+        timing.statements = sorted(((float(q["time"]), q["sql"]) for q in captured.captured_queries), reverse=True)
+    return timings
 
 
 def explain(sql: str) -> str:
@@ -229,19 +238,21 @@ def part_a(client: APIClient, token: str, figures: list[str], runs: int) -> list
     timings = []
     for figure in figures:
         for period in RECORD_PERIODS:
-            timings += cold(client, token, [(f"{figure} {period}", RECORDS, {"figure": figure, "period": period})],
-                            runs)
+            timings += capture(client, token, cold(
+                client, token, [(f"{figure} {period}", RECORDS, {"figure": figure, "period": period})], runs
+            ))
             print(f"  (a) {figure:45s} {period:6s} {ms(timings[-1].median):>9s} ms", flush=True)
     return timings
 
 
 def table_a(timings: list[Timing]) -> str:
-    lines = ["| figure | period | count | warm-up | median | max | ≤ 50 ms | load |",
-             "| --- | --- | --- | --- | --- | --- | --- | --- |"]
+    lines = ["| figure | period | count | warm-up | median | max | ≤ 50 ms | SQL (statements) | slowest | load |",
+             "| --- | --- | --- | --- | --- | --- | --- | --- | --- | --- |"]
     for t in timings:
         verdict = "met" if t.status == 200 and t.median <= RECORDS_TARGET_MS else "**not met**"
         lines.append(f"| `{t.params['figure']}` | {t.params['period']} | {t.count if t.count is not None else '—'} | "
-                     f"{ms(t.first)} | {ms(t.median)} | {ms(t.max)} | {verdict}{status_note(t)} | {t.load:.2f} |")
+                     f"{ms(t.first)} | {ms(t.median)} | {ms(t.max)} | {verdict}{status_note(t)} | {t.sql} | {t.slowest} | "
+                     f"{t.load:.2f} |")
     missed = sum(1 for t in timings if not (t.status == 200 and t.median <= RECORDS_TARGET_MS))
     lines.append("")
     lines.append(f"{len(timings) - missed} of {len(timings)} first pages met ≤ 50 ms (median); slowest median "
@@ -256,9 +267,10 @@ def part_b(client: APIClient, token: str, staff: list[int], runs: int) -> list[t
     pairs = []
     ids = ",".join(map(str, staff))
     for period in PERIODS:
-        plain, filtered = cold(client, token, [(f"metrics {period}", METRICS, {"period": period}),
-                                               (f"metrics {period} staff={ids}", METRICS,
-                                                {"period": period, "staff": ids})], runs)
+        plain, filtered = capture(client, token, cold(client, token, [
+            (f"metrics {period}", METRICS, {"period": period}),
+            (f"metrics {period} staff={ids}", METRICS, {"period": period, "staff": ids}),
+        ], runs))
         pairs.append((plain, filtered))
         print(f"  (b) {period:6s} unfiltered {ms(plain.median):>9s} ms, staff={ids} {ms(filtered.median):>9s} ms",
               flush=True)
@@ -270,14 +282,15 @@ def b_ratio(plain: Timing, filtered: Timing) -> float:
 
 
 def table_b(pairs: list[tuple[Timing, Timing]], staff: list[int]) -> str:
-    lines = [f"| period | unfiltered median / max (engine) | staff={','.join(map(str, staff))} median / max (engine) "
-             f"| ratio | ≤ 2× | load |", "| --- | --- | --- | --- | --- | --- |"]
+    lines = [f"| period | unfiltered median / max (engine; SQL) | staff={','.join(map(str, staff))} median / max "
+             f"(engine; SQL) | ratio | ≤ 2× | load |", "| --- | --- | --- | --- | --- | --- |"]
     for plain, filtered in pairs:
         ratio = b_ratio(plain, filtered)
         ok = plain.status == filtered.status == 200 and ratio <= FILTER_TARGET_RATIO
         lines.append(
-            f"| {plain.params['period']} | {ms(plain.median)} / {ms(plain.max)} ({plain.engines}){status_note(plain)} | "
-            f"{ms(filtered.median)} / {ms(filtered.max)} ({filtered.engines}){status_note(filtered)} | "
+            f"| {plain.params['period']} | {ms(plain.median)} / {ms(plain.max)} ({plain.engines}; {plain.sql})"
+            f"{status_note(plain)} | {ms(filtered.median)} / {ms(filtered.max)} ({filtered.engines}; {filtered.sql})"
+            f"{status_note(filtered)} | "
             f"{ratio:.2f}× | {'met' if ok else '**not met**'} | {filtered.load:.2f} |"
         )
     return "\n".join(lines)
@@ -289,18 +302,18 @@ def table_b(pairs: list[tuple[Timing, Timing]], staff: list[int]) -> str:
 def part_c(client: APIClient, token: str, runs: int) -> list[Timing]:
     timings = []
     for period in PERIODS:
-        timings += cold(client, token, [(f"staff {period}", STAFF, {"period": period})], runs)
+        timings += capture(client, token, cold(client, token, [(f"staff {period}", STAFF, {"period": period})], runs))
         print(f"  (c) {period:6s} {ms(timings[-1].median):>9s} ms ({timings[-1].count} rows)", flush=True)
     return timings
 
 
 def table_c(timings: list[Timing]) -> str:
-    lines = ["| period | rows | warm-up | median | max | engine | ≤ 100 ms | load |",
-             "| --- | --- | --- | --- | --- | --- | --- | --- |"]
+    lines = ["| period | rows | warm-up | median | max | engine | ≤ 100 ms | SQL (statements) | slowest | load |",
+             "| --- | --- | --- | --- | --- | --- | --- | --- | --- | --- |"]
     for t in timings:
         verdict = "met" if t.status == 200 and t.median <= STAFF_TARGET_MS else "**not met**"
         lines.append(f"| {t.params['period']} | {t.count} | {ms(t.first)} | {ms(t.median)} | {ms(t.max)} | "
-                     f"{t.engines} | {verdict}{status_note(t)} | {t.load:.2f} |")
+                     f"{t.engines} | {verdict}{status_note(t)} | {t.sql} | {t.slowest} | {t.load:.2f} |")
     return "\n".join(lines)
 
 
@@ -454,16 +467,15 @@ def misses(a: list[Timing], pairs: list[tuple[Timing, Timing]], c: list[Timing])
     return missed
 
 
-def explain_misses(client: APIClient, token: str, missed: list[Timing]) -> str:
-    """For each missed request: its statements' count and times, and the two slowest EXPLAINed."""
+def explain_misses(missed: list[Timing]) -> str:
+    """For each missed request: its captured statements' count and times, and the two slowest EXPLAINed."""
     out = []
     for timing in missed:
-        slowest = slowest_statements(client, token, timing, limit=3)
         query = "&".join(f"{k}={v}" for k, v in timing.params.items())
         out.append(f"### {timing.path}?{query} (median {ms(timing.median)} ms)\n")
-        out.append(f"{timing.queries} statements; slowest: " + ", ".join(f"{s * 1000:.1f} ms" for s, _ in slowest)
-                   + "\n")
-        for seconds, sql in slowest[:2]:
+        out.append(f"{len(timing.statements)} statements; slowest: "
+                   + ", ".join(f"{seconds * 1000:.1f} ms" for seconds, _ in timing.statements[:3]) + "\n")
+        for seconds, sql in timing.statements[:2]:
             out.append(f"{seconds * 1000:.1f} ms:\n\n```sql\n{sql}\n```\n\n```\n{explain(sql)}\n```\n")
         print(f"  explained {timing.label}", flush=True)
     return "\n".join(out)
@@ -509,7 +521,7 @@ def main() -> None:
     print(f"appended to {path}")
     missed = misses(a, pairs, c)
     if missed and not args.no_explain:
-        explained = explain_misses(client, token, missed)
+        explained = explain_misses(missed)
         explain_path = write_results(Path(args.results).with_name(Path(args.results).stem + "_explain.md"),
                                      f"{head}\n{explained}\n")
         print(f"EXPLAIN of {len(missed)} missed requests appended to {explain_path}")
