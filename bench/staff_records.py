@@ -2,6 +2,7 @@
 
     cd <checkout> && DATABASE_URL=postgres://postgres@127.0.0.1:5432/ops_bench_s1m REDIS_URL=redis://127.0.0.1:6379/5 \\
         .venv/bin/python -m bench.staff_records [--runs 7] [--engine rollup] [--skip-csv]
+    (a checkout without this file: `.venv/bin/python /path/to/bench/staff_records.py` from its root)
 
 (a) the first page of every records figure (`reports.records.FIGURE_NAMES`), periods month and all, ≤ 50 ms;
 (b) metrics (all groups) with a 3-staff filter ≤ 2× the same request unfiltered, per period (the two interleaved);
@@ -30,7 +31,8 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
-ROOT = Path(__file__).resolve().parent.parent
+# The checkout measured: the working directory when it is one (so this file can measure a checkout without it).
+ROOT = Path.cwd() if (Path.cwd() / "manage.py").is_file() else Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
 PERIODS = ("today", "week", "month", "all")
