@@ -216,7 +216,7 @@ def _analyze(*, using: str) -> None:
         # Inside an outer transaction the loaded rows' deferred foreign-key checks must run before CLUSTER.
         cursor.execute("SET CONSTRAINTS ALL IMMEDIATE")
         for model in (Booking, Complaint):
-            index = next(index.name for index in model._meta.indexes if index.fields == ["created_at"])
+            index = next(index.name for index in model._meta.indexes if index.fields[:1] == ["created_at"])
             cursor.execute(f"CLUSTER {quote(model._meta.db_table)} USING {quote(index)}")
         tables = [quote(m._meta.db_table) for m in (Staff, Booking, Complaint)]
         cursor.execute(f"ANALYZE {', '.join(tables)}")
