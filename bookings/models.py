@@ -38,8 +38,9 @@ class Booking(models.Model):
     status = models.CharField(max_length=20, choices=BookingStatus.choices, default=BookingStatus.PENDING)
     payment_status = models.CharField(max_length=20, choices=PaymentStatus.choices, default=PaymentStatus.UNPAID)
     total_amount = models.DecimalField(max_digits=12, decimal_places=2, validators=[MinValueValidator(0)])
+    # Indexed by (assigned_staff, created_at) below, which also serves the foreign key's own lookups.
     assigned_staff = models.ForeignKey(
-        "staff.Staff", null=True, blank=True, on_delete=models.SET_NULL, related_name="bookings"
+        "staff.Staff", null=True, blank=True, on_delete=models.SET_NULL, related_name="bookings", db_index=False
     )
     scheduled_for = models.DateTimeField(null=True, blank=True)
     created_at = models.DateTimeField(default=timezone.now)
@@ -48,6 +49,8 @@ class Booking(models.Model):
     class Meta:
         ordering = ["-created_at"]
         indexes = [
+            # A staff member's rows in a time range: a staff-filtered window's partial days, one range per member.
+            models.Index(fields=["assigned_staff", "created_at"], name="booking_staff_created_idx"),
             models.Index(fields=["status"], name="booking_status_idx"),
             # (created_at, id): the records pages walk it backwards as they are ordered, ties on created_at included.
             models.Index(fields=["created_at", "id"], name="booking_created_id_idx"),

@@ -177,8 +177,9 @@ class Complaint(models.Model):
     subject = models.CharField(max_length=200)
     priority = models.CharField(max_length=10, choices=ComplaintPriority.choices, default=ComplaintPriority.MEDIUM)
     status = models.CharField(max_length=20, choices=ComplaintStatus.choices, default=ComplaintStatus.OPEN)
+    # Indexed by (assigned_to, created_at) below, which also serves the foreign key's own lookups.
     assigned_to = models.ForeignKey(
-        "staff.Staff", null=True, blank=True, on_delete=models.SET_NULL, related_name="complaints"
+        "staff.Staff", null=True, blank=True, on_delete=models.SET_NULL, related_name="complaints", db_index=False
     )
     created_at = models.DateTimeField(default=timezone.now)
     response_due_at = models.DateTimeField(null=True, blank=True)
@@ -193,6 +194,8 @@ class Complaint(models.Model):
     class Meta:
         ordering = ["-created_at"]
         indexes = [
+            # A staff member's rows in a time range: a staff-filtered window's partial days, one range per member.
+            models.Index(fields=["assigned_to", "created_at"], name="complaint_staff_created_idx"),
             models.Index(fields=["status"], name="complaint_status_idx"),
             models.Index(fields=["priority"], name="complaint_priority_idx"),
             # (created_at, id): the records pages walk it backwards as they are ordered, ties on created_at included.
@@ -205,14 +208,17 @@ class Complaint(models.Model):
                 fields=["assigned_to"], condition=models.Q(status__in=UNRESOLVED_STATUSES),
                 name="complaint_open_staff_idx",
             ),
-            # The unresolved complaints breached or at risk now: ranges of their unmet targets' due times.
+            # The unresolved complaints breached or at risk now: ranges of their unmet targets' due times, read
+            # index-only (the columns of their SLA state and key included).
             models.Index(
                 fields=["response_due_at"], condition=models.Q(status__in=UNRESOLVED_STATUSES, first_response_at=None),
-                name="complaint_response_due_idx",
+                include=["priority", "status", "assigned_to", "first_response_at", "resolution_due_at", "resolved_at"],
+                name="complaint_response_unmet_idx",
             ),
             models.Index(
                 fields=["resolution_due_at"], condition=models.Q(status__in=UNRESOLVED_STATUSES, resolved_at=None),
-                name="complaint_resolution_due_idx",
+                include=["priority", "status", "assigned_to", "resolved_at", "response_due_at", "first_response_at"],
+                name="complaint_resolution_unmet_idx",
             ),
             # The SLA state of the open backlog (a "now" figure): counted from this index alone, not the heap.
             models.Index(

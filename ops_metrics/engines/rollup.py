@@ -254,25 +254,32 @@ class _Statement:
         """The SELECTs whose rows add up to an open-work fact's counts now (OPEN_BOOKINGS, OPEN_COMPLAINTS)."""
         return self._summary(fact, DAY, None, OPEN_BUCKET_END, staff, keyed=keyed)
 
-    def sla_due(self, now: datetime, until: datetime, staff: PerStaff | None) -> int:
-        """Unresolved complaints with no target achieved late and one unmet target due by `until`, by SlaState.
+    def sla_due(self, now: datetime, until: datetime, staff: PerStaff | None) -> list[int]:
+        """Unresolved complaints with no target achieved late and an unmet target due by `until`, by SlaState.
 
-        Bounded by the complaints breached or at risk now (two partial indexes on the due times), whatever the backlog.
+        Two index-only range scans of the unmet due times (complaint_response_unmet_idx, complaint_resolution_unmet_idx),
+        each row in one of them: bounded by the complaints breached or at risk now, whatever the backlog.
         """
-        unmet = [("first_response_at", "response_due_at"), ("resolved_at", "resolution_due_at")]
-        breached = " OR ".join(f"({event} IS NULL AND {due} < %s)" for event, due in unmet)
-        due = " OR ".join(f"({event} IS NULL AND {due} <= %s)" for event, due in unmet)
+        response_due = "(first_response_at IS NULL AND response_due_at <= %s)"
+        breached = "(first_response_at IS NULL AND response_due_at < %s) OR (resolved_at IS NULL AND resolution_due_at < %s)"
+        state = f"CASE WHEN {breached} THEN {SlaState.BREACHED:d} ELSE {SlaState.AT_RISK:d} END"
         staff_sql, staff_condition, staff_params = "NULL", "TRUE", []
         if staff is not None:
             staff_sql = staff_key_sql(COMPLAINTS_TABLE)
             staff_condition, staff_params = staff.raw_condition(COMPLAINTS_TABLE)
-        state = f"CASE WHEN {breached} THEN {SlaState.BREACHED:d} ELSE {SlaState.AT_RISK:d} END"
-        return self._select(
-            ("sla_due", now, until, staff),
-            f"{_keys(staff_sql, ['priority', 'status', state])}, {_values('1', [])} FROM {COMPLAINTS_TABLE} "
-            f"WHERE {OPEN_COMPLAINTS.where} AND ({due}) AND ({LATE_SQL}) = 0 AND {staff_condition}",
-            [now, now, until, until, *staff_params],
+        arms = (
+            (response_due, [until]),
+            (f"resolved_at IS NULL AND resolution_due_at <= %s AND NOT coalesce({response_due}, false)", [until, until]),
         )
+        return [
+            self._select(
+                ("sla_due", index, now, until, staff),
+                f"{_keys(staff_sql, ['priority', 'status', state])}, {_values('1', [])} FROM {COMPLAINTS_TABLE} "
+                f"WHERE {OPEN_COMPLAINTS.where} AND {condition} AND ({LATE_SQL}) = 0 AND {staff_condition}",
+                [now, now, *condition_params, *staff_params],
+            )
+            for index, (condition, condition_params) in enumerate(arms)
+        ]
 
     def pending_ok(self, window: Window, now: datetime, staff: PerStaff | None = None) -> int:
         """Raw rows resolved in `window` whose only open question, the response, is not due before `now`.
@@ -292,22 +299,35 @@ class _Statement:
             [now, *params, *staff_params],
         )
 
+    def _union(self) -> tuple[str, list]:
+        """Every SELECT grouped by itself (its own p), as one UNION ALL: many small hash aggregates, where one GROUP BY
+        over the whole union sorted every row of it (the per-staff table of a month: 160 against 260 ms at 1M)."""
+        keys = ", ".join(f"k{i}" for i in range(1, KEYS + 1))
+        sums = ", ".join(f"sum(x{i}) AS x{i}" for i in range(1, SUMS + 1))
+        sql = " UNION ALL ".join(
+            f"(SELECT p, s, {keys}, sum(n) AS n, {sums} FROM ({select}) AS a GROUP BY p, s, {keys})"
+            for select, _ in self.selects
+        )
+        return sql, [param for _, select_params in self.selects for param in select_params]
+
     def run(self, *, using: str) -> None:
         if not self.selects:
             return
-        keys = ", ".join(f"k{i}" for i in range(1, KEYS + 1))
-        sums = ", ".join(f"sum(x{i})" for i in range(1, SUMS + 1))
-        # Each SELECT grouped by itself (its own p): many small hash aggregates, where one GROUP BY over the whole
-        # UNION ALL sorted every row of it (the per-staff table of a month: 160 against 260 ms at 1M).
-        sql = " UNION ALL ".join(
-            f"(SELECT p, s, {keys}, sum(n), {sums} FROM ({select}) AS a GROUP BY p, s, {keys})" for select, _ in self.selects
-        )
-        params = [param for _, select_params in self.selects for param in select_params]
+        sql, params = self._union()
         with connections[using].cursor() as cursor:
             cursor.execute(sql, params)
             for p, staff, *rest in cursor.fetchall():
                 keys_found, n, x = tuple(rest[:KEYS]), rest[KEYS], tuple(rest[KEYS + 1:])
                 self.rows.setdefault(p, {}).setdefault(staff, []).append((keys_found, int(n), x))
+
+    def per_staff(self, columns: dict[str, tuple[str, list]], *, using: str) -> dict[int, dict[str, Decimal]]:
+        """Staff member → the `columns` (name → an aggregate over the union's rows, its params), summed in SQL."""
+        sql, params = self._union()
+        outer = ", ".join(f"{expression} AS {name}" for name, (expression, _) in columns.items())
+        outer_params = [param for _, column_params in columns.values() for param in column_params]
+        with connections[using].cursor() as cursor:
+            cursor.execute(f"SELECT s, {outer} FROM ({sql}) AS u GROUP BY s", [*outer_params, *params])
+            return {row[0]: dict(zip(columns, row[1:], strict=True)) for row in cursor.fetchall()}
 
     def rows_of(
         self, numbers: list[int], staff: int | None = None
@@ -339,10 +359,6 @@ class _Statement:
             count = count + n
             summed = x if summed is None else tuple(a + b for a, b in zip(summed, x, strict=True))
         return count, summed
-
-    def staff_members(self, numbers: list[int]) -> set[int]:
-        """The staff members (UNASSIGNED included) with a row among the SELECTs `numbers`."""
-        return {staff for number in set(numbers) for staff in self.rows.get(number, {}) if staff is not None}
 
 
 def booking_totals(
@@ -381,25 +397,25 @@ class _Backlog:
     """The SELECTs of the unresolved backlog now: open-work counts and, with SLA states, the complaints due soon."""
 
     open: list[int]
-    due: int | None
+    due: list[int] | None
 
     @classmethod
     def of(cls, statement: _Statement, *, sla_at: tuple[datetime, datetime] | None, staff: PerStaff | None) -> "_Backlog":
         due = statement.sla_due(sla_at[0], sla_at[1], staff) if sla_at is not None else None
         return cls(open=statement.open_work(OPEN_COMPLAINTS, staff), due=due)
 
-    def counts(self, statement: _Statement, *, staff: int | None = None) -> dict[tuple[str, str, int | None], int]:
+    def counts(self, statement: _Statement) -> dict[tuple[str, str, int | None], int]:
         """(priority, status, SlaState or None) → unresolved complaints, as scan's backlog (no zero counts)."""
         late: dict[tuple, int] = {}
         on_time: dict[tuple, int] = {}
-        for (priority, status, is_late), n, _ in statement.rows_of(self.open, staff):
+        for (priority, status, is_late), n, _ in statement.rows_of(self.open):
             tally = late if is_late == LATE else on_time
             tally[priority, status] = tally.get((priority, status), 0) + n
         if self.due is None:
             found = {(*key, None): late.get(key, 0) + on_time.get(key, 0) for key in {*late, *on_time}}
         else:
             due: dict[tuple, int] = {}
-            for (priority, status, state), n, _ in statement.rows_of([self.due], staff):
+            for (priority, status, state), n, _ in statement.rows_of(self.due):
                 due[priority, status, state] = due.get((priority, status, state), 0) + n
             found = {}
             for key in {*late, *on_time}:
@@ -544,38 +560,68 @@ def staff_workload(*, using: str, staff: StaffFilter | None = None) -> list[dict
     return sorted(workload, key=lambda row: -row["total"])
 
 
+def _summed(value: str, numbers: list[int], **keys: object) -> tuple[str, list]:
+    """A column of Statement.per_staff: `value` summed over the rows of the SELECTs `numbers` whose keys (k1=...,
+    a value or a tuple of values) match; 0 when none do."""
+    conditions = [f"p IN ({', '.join(str(number) for number in sorted(set(numbers)))})" if numbers else "FALSE"]
+    params: list = []
+    for key, allowed in keys.items():
+        values = [str(value) for value in (allowed if isinstance(allowed, tuple) else (allowed,))]
+        conditions.append(f"{key} IN ({', '.join(['%s'] * len(values))})")
+        params += values
+    return f"coalesce(sum({value}) FILTER (WHERE {' AND '.join(conditions)}), 0)", params
+
+
 def staff_totals(
     *, window: Window, sla_at: tuple[datetime, datetime], amounts: bool, using: str, staff: StaffFilter | None = None
 ) -> dict[int | None, StaffTally]:
-    """As scan.staff_totals, from the per-staff and open-work summaries: one statement."""
+    """As scan.staff_totals, from the per-staff and open-work summaries: one statement, summed per member in SQL."""
     statement, per_staff = _Statement(), PerStaff(staff)
     bookings = statement.window(BOOKINGS, window, per_staff)
     created = statement.window(COMPLAINTS_CREATED, window, per_staff, keyed=False)
     resolved = statement.window(COMPLAINTS_RESOLVED, window, per_staff)
     pending_ok = statement.pending_ok(window, sla_at[0], per_staff)
     responded = statement.window(COMPLAINTS_RESPONDED, window, per_staff)
-    open_bookings = statement.open_work(OPEN_BOOKINGS, per_staff)
+    open_bookings = statement.open_work(OPEN_BOOKINGS, per_staff, keyed=False)
     backlog = _Backlog.of(statement, sla_at=sla_at, staff=per_staff)
-    statement.run(using=using)
-    everything = [*bookings, *created, *resolved, *responded, *open_bookings, *backlog.open]
+    # The event facts' sums: x1 elapsed µs, x2 business µs, x3 rows with a business time (rollups/sql.py, FACTS).
+    events = {"count": "n", "duration": "x1", "business": "x2", "business_count": "x3"}
+    columns = {
+        "bookings": _summed("n", bookings),
+        "bookings_completed": _summed("n", bookings, k1=BookingStatus.COMPLETED),
+        "revenue": _summed("x1", bookings, k1=tuple(REVENUE_STATUSES)) if amounts else ("0", []),
+        "open_bookings": _summed("n", open_bookings),
+        "complaints": _summed("n", created),
+        **{f"resolved_{name}": _summed(value, resolved) for name, value in events.items()},
+        "compliant": _compliant(resolved, pending_ok),
+        **{f"responded_{name}": _summed(value, responded) for name, value in events.items()},
+        "open_complaints": _summed("n", backlog.open),
+        "late": _summed("n", backlog.open, k3=LATE),
+        "breached_due": _summed("n", backlog.due, k3=BREACHED),
+        "at_risk": _summed("n", backlog.due, k3=AT_RISK),
+    }
     tallies = {}
-    for member in statement.staff_members(everything):
-        states: dict[int | None, int] = {}
-        for (_, _, state), n in backlog.counts(statement, staff=member).items():
-            states[state] = states.get(state, 0) + n
-        tally = StaffTally(
-            bookings=statement.total(bookings, staff=member)[0],
-            bookings_completed=statement.total(bookings, BookingStatus.COMPLETED, staff=member)[0],
-            revenue=sum((_amount(statement.total(bookings, status, staff=member)[1], amounts=amounts)
-                         for status in REVENUE_STATUSES), ZERO),
-            open_bookings=statement.total(open_bookings, staff=member)[0],
-            complaints=statement.total(created, staff=member)[0],
-            resolved=_event_tally(COMPLAINTS_RESOLVED, statement.total(resolved, staff=member)),
-            compliant=statement.total(resolved, MET, staff=member)[0] + statement.total([pending_ok], staff=member)[0],
-            responded=_event_tally(COMPLAINTS_RESPONDED, statement.total(responded, staff=member)),
-            at_risk=states.get(SlaState.AT_RISK, 0), breached=states.get(SlaState.BREACHED, 0),
-            open_complaints=sum(states.values()),
+    for member, found in statement.per_staff(columns, using=using).items():
+
+        def tally(prefix: str, found: dict = found) -> EventTally:
+            return EventTally(count=int(found[f"{prefix}_count"]), duration_microseconds=int(found[f"{prefix}_duration"]),
+                              business_count=int(found[f"{prefix}_business_count"]),
+                              business_microseconds=int(found[f"{prefix}_business"]))
+
+        counted = StaffTally(
+            bookings=int(found["bookings"]), bookings_completed=int(found["bookings_completed"]),
+            revenue=found["revenue"] if amounts else ZERO, open_bookings=int(found["open_bookings"]),
+            complaints=int(found["complaints"]), resolved=tally("resolved"), compliant=int(found["compliant"]),
+            responded=tally("responded"), at_risk=int(found["at_risk"]),
+            breached=int(found["late"] + found["breached_due"]), open_complaints=int(found["open_complaints"]),
         )
-        if tally.counted:
-            tallies[None if member == UNASSIGNED else member] = tally
+        if counted.counted:
+            tallies[None if member == UNASSIGNED else member] = counted
     return tallies
+
+
+def _compliant(resolved: list[int], pending_ok: int) -> tuple[str, list]:
+    """Resolved complaints with no target breached now: the MET outcome, and the response-pending ones not yet due."""
+    met, met_params = _summed("n", resolved, k1=MET)
+    pending, pending_params = _summed("n", [pending_ok])
+    return f"{met} + {pending}", [*met_params, *pending_params]
