@@ -32,6 +32,7 @@ from ops_metrics.engines.totals import (
 )
 from ops_metrics.models import ResolvedOutcome
 from ops_metrics.rollups.sql import (
+    ALL_TIME,
     BOOKINGS,
     COMPLAINTS_CREATED,
     COMPLAINTS_RESOLVED,
@@ -60,7 +61,7 @@ from staff.models import Staff
 EPOCH = datetime(2000, 1, 1, tzinfo=UTC)
 QUARTER_HOUR, ONE_DAY = timedelta(minutes=15), timedelta(days=1)
 RAW = "raw"
-# The open-work summaries keep one bucket, the epoch's day.
+# The open-work and all-time summaries keep one bucket, the epoch's day.
 OPEN_BUCKET_END = EPOCH + ONE_DAY
 # Key values as the statement returns them (text).
 MET = str(ResolvedOutcome.MET.value)
@@ -104,9 +105,11 @@ def pieces(window: Window) -> list[tuple[int | str, datetime | None, datetime]]:
     return [(kind, start, stop) for kind, start, stop in cut if start is None or start < stop]
 
 
-def _range(column: str, start: datetime | None, end: datetime) -> tuple[str, list]:
+def _range(column: str, start: datetime | None, end: datetime | None) -> tuple[str, list]:
     if start is None:
         return f"{column} < %s", [end]
+    if end is None:
+        return f"{column} >= %s", [start]
     return f"{column} >= %s AND {column} < %s", [start, end]
 
 
@@ -190,18 +193,19 @@ class _Statement:
             self.selects.append((f"SELECT {len(self.selects)} AS p, {sql}", params))
         return self.numbers[identity]
 
-    def _raw(self, fact: Fact, start: datetime | None, end: datetime, staff: PerStaff | None,
-             guard: tuple[str, list] = ("TRUE", []), *, keyed: bool = True) -> int:
-        """The SELECT of the fact's raw rows in [start, end) (per staff member: `staff`), while `guard` holds."""
+    def _raw(self, fact: Fact, start: datetime | None, end: datetime | None, staff: PerStaff | None,
+             guard: tuple[str, list] = ("TRUE", []), *, keyed: bool = True, sign: int = 1) -> int:
+        """The SELECT of the fact's raw rows in [start, end) (per staff member: `staff`), while `guard` holds, counted
+        with `sign`."""
         condition, params = _range(fact.time, start, end)
         staff_sql, staff_condition, staff_params = "NULL", "TRUE", []
         if staff is not None:
             staff_sql = staff_key_sql(fact.source)
             staff_condition, staff_params = staff.raw_condition(fact.source)
         return self._select(
-            (fact.table, RAW, start, end, staff, guard[0], keyed),
+            (fact.table, RAW, start, end, staff, guard[0], keyed, sign),
             f"{_keys(staff_sql, list(_others(fact).values()) if keyed else [])}, "
-            f"{_values('1', list(fact.sums.values()))} "
+            f"{_values(str(sign), [f'{sign} * ({expr})' for expr in fact.sums.values()])} "
             f"FROM {fact.source} WHERE {condition} AND {fact.where} AND {staff_condition} AND {guard[0]}",
             [*params, *staff_params, *guard[1]],
         )
@@ -228,6 +232,10 @@ class _Statement:
     def window(self, fact: Fact, window: Window, staff: PerStaff | None = None, *, keyed: bool = True) -> list[int]:
         """The numbers of the SELECTs whose rows add up to the fact's totals in `window` (per staff member: `staff`;
         `keyed`: per key, else summed over the keys, which only a per-staff read offers)."""
+        if staff is not None and window.start is None:
+            # All time, less the rows at or after the end (rows dated ahead of now: none, as a rule).
+            return [*self._summary(ALL_TIME[fact.model], DAY, None, OPEN_BUCKET_END, staff, keyed=keyed),
+                    self._raw(fact, window.end, None, staff, keyed=keyed, sign=-1)]
         if staff is not None:
             per_staff = PER_STAFF[fact.model]
             numbers = []

@@ -21,15 +21,20 @@ from ops_metrics.models.rollups import (
     Rollup,
     RollupState,
     StaffBookingRollup,
+    StaffBookingTotal,
     StaffComplaintCreatedRollup,
+    StaffComplaintCreatedTotal,
     StaffComplaintResolvedRollup,
+    StaffComplaintResolvedTotal,
     StaffComplaintRespondedRollup,
+    StaffComplaintRespondedTotal,
 )
 
 __all__ = [
     "ALERT_FIGURES", "BookingRollup", "ComplaintCreatedRollup", "ComplaintResolvedRollup", "ComplaintRespondedRollup",
     "OpenBookingRollup", "OpenComplaintRollup", "OpsAlertAttempt", "OpsAlertDelivery", "OpsAlertNotification",
     "OpsAlertRule", "OpsAuditLog", "OpsConfig", "OpsWebhookEndpoint", "PendingInvalidation", "ResolvedOutcome",
-    "Rollup", "RollupState", "StaffBookingRollup", "StaffComplaintCreatedRollup", "StaffComplaintResolvedRollup",
-    "StaffComplaintRespondedRollup", "default_timezone", "validate_timezone",
+    "Rollup", "RollupState", "StaffBookingRollup", "StaffBookingTotal", "StaffComplaintCreatedRollup",
+    "StaffComplaintCreatedTotal", "StaffComplaintResolvedRollup", "StaffComplaintResolvedTotal",
+    "StaffComplaintRespondedRollup", "StaffComplaintRespondedTotal", "default_timezone", "validate_timezone",
 ]

@@ -157,6 +157,46 @@ class StaffComplaintRespondedRollup(StaffEventRollup):
         indexes = _staff_first("ops_rscp", [], EVENT_VALUES)
 
 
+class StaffBookingTotal(StaffRollup):
+    """StaffBookingRollup over all time, in one bucket: the `all` window per staff member."""
+
+    status = models.CharField(max_length=20)
+    amount = models.DecimalField(max_digits=24, decimal_places=2)
+
+    class Meta:
+        db_table = "ops_rollup_staff_total_booking"
+        constraints = _key("ops_rtb", ["staff", "status"], ["amount"])
+
+
+class StaffComplaintCreatedTotal(StaffRollup):
+    """StaffComplaintCreatedRollup over all time, in one bucket."""
+
+    priority = models.CharField(max_length=10)
+    status = models.CharField(max_length=20)
+
+    class Meta:
+        db_table = "ops_rollup_staff_total_complaint_created"
+        constraints = _key("ops_rtcc", ["staff", "priority", "status"], [])
+
+
+class StaffComplaintResolvedTotal(StaffEventRollup):
+    """StaffComplaintResolvedRollup over all time, in one bucket."""
+
+    outcome = models.SmallIntegerField(choices=ResolvedOutcome.choices)
+
+    class Meta:
+        db_table = "ops_rollup_staff_total_complaint_resolved"
+        constraints = _key("ops_rtcr", ["staff", "outcome"], EVENT_VALUES)
+
+
+class StaffComplaintRespondedTotal(StaffEventRollup):
+    """StaffComplaintRespondedRollup over all time, in one bucket."""
+
+    class Meta:
+        db_table = "ops_rollup_staff_total_complaint_responded"
+        constraints = _key("ops_rtcp", ["staff"], EVENT_VALUES)
+
+
 class OpenBookingRollup(StaffRollup):
     """Open (pending, confirmed, in progress) bookings now, per staff member and status, in one bucket."""
 
