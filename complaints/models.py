@@ -208,6 +208,14 @@ class Complaint(models.Model):
                 fields=["assigned_to"], condition=models.Q(status__in=UNRESOLVED_STATUSES),
                 name="complaint_open_staff_idx",
             ),
+            # The unresolved complaints newest first with their SLA columns: the records pages of the SLA-state
+            # figures walk it until a page of the state is found, index-only.
+            models.Index(
+                fields=["created_at", "id"], condition=models.Q(status__in=UNRESOLVED_STATUSES),
+                include=["priority", "status", "assigned_to", "response_due_at", "first_response_at",
+                         "resolution_due_at", "resolved_at"],
+                name="complaint_open_created_idx",
+            ),
             # The unresolved complaints breached or at risk now: ranges of their unmet targets' due times, read
             # index-only (the columns of their SLA state and key included).
             models.Index(
