@@ -183,11 +183,11 @@ def booking_totals(
 
     created = {}
     for name, window in windows.items():
-        within = [row for row in rows if row["created"] in _buckets(bounds, window)]
+        in_window = [row for row in rows if row["created"] in _buckets(bounds, window)]
         created[name] = {
             status: StatusTally(
-                count=_total(within, "count", status={status}) or 0,
-                amount=(_total(within, "amount", status={status}) if amounts else None) or ZERO,
+                count=_total(in_window, "count", status={status}) or 0,
+                amount=(_total(in_window, "amount", status={status}) if amounts else None) or ZERO,
             )
             for status in BookingStatus.values
         }
@@ -246,9 +246,9 @@ def complaint_totals(
 
     created_counts = {}
     for name, window in created.items():
-        within = [row for row in rows if row["created"] in _buckets(created_bounds, window)]
+        in_window = [row for row in rows if row["created"] in _buckets(created_bounds, window)]
         created_counts[name] = {
-            (priority, status): _total(within, "count", priority={priority}, status={status}) or 0
+            (priority, status): _total(in_window, "count", priority={priority}, status={status}) or 0
             for priority in ComplaintPriority.values for status in ComplaintStatus.values
         }
     resolved = responded = compliant = None
@@ -425,7 +425,8 @@ def staff_workload(*, using: str, staff: StaffFilter | None = None) -> list[dict
 
 
 
-def _within(field: str, window: Window) -> Q:
+def within(field: str, window: Window) -> Q:
+    """Rows whose `field` falls in `window` (half-open; no start: everything before its end)."""
     condition = Q(**{f"{field}__lt": window.end})
     return condition if window.start is None else condition & Q(**{f"{field}__gte": window.start})
 
@@ -439,7 +440,7 @@ def staff_totals(
     *, window: Window, sla_at: tuple[datetime, datetime], amounts: bool, using: str, staff: StaffFilter | None = None
 ) -> dict[int | None, StaffTally]:
     """Each staff member's (None: unassigned) tallies in `window` and open work now: one grouped query per table."""
-    created = _within("created_at", window)
+    created = within("created_at", window)
     open_bookings = Q(status__in=OPEN_STATUSES)
     booking_aggregates = {
         "bookings": Count("pk", filter=created),
@@ -451,7 +452,7 @@ def staff_totals(
     bookings = _by_staff(Booking.objects.using(using).filter(assigned(BOOKING_STAFF, staff)), BOOKING_STAFF,
                          rows=created | open_bookings, aggregates=booking_aggregates)
 
-    resolved, responded = _within("resolved_at", window), _within("first_response_at", window)
+    resolved, responded = within("resolved_at", window), within("first_response_at", window)
     unresolved = Q(status__in=UNRESOLVED_STATUSES)
     state = sla_state(now=sla_at[0], until=sla_at[1])
     complaints = _by_staff(

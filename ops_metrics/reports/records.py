@@ -20,7 +20,7 @@ from bookings.models import OPEN_STATUSES, REVENUE_STATUSES, WAITING_STATUSES, B
 from complaints.models import ACTIVE_STATUSES, UNRESOLVED_STATUSES, Complaint, ComplaintPriority, ComplaintStatus
 from complaints.sla_state import SlaState, sla_state
 from ops_metrics import app_settings
-from ops_metrics.engines.scan import BOOKING_STAFF, COMPLAINT_STAFF, assigned
+from ops_metrics.engines.scan import BOOKING_STAFF, COMPLAINT_STAFF, assigned, within
 from ops_metrics.engines.selection import select_engine
 from ops_metrics.models import OpsConfig
 from ops_metrics.windows.figures import ZERO, money
@@ -130,11 +130,6 @@ class Position:
     forward: bool
 
 
-def _window_q(field: str, window: Window) -> Q:
-    condition = Q(**{f"{field}__lt": window.end})
-    return condition if window.start is None else condition & Q(**{f"{field}__gte": window.start})
-
-
 @dataclass(frozen=True)
 class Selection:
     """The rows of a figure at one `now`: its queryset (in no order) and the window it reports."""
@@ -166,7 +161,7 @@ def select_records(*, query: RecordsQuery, config: OpsConfig, now: datetime, usi
         )
     rows = rows.filter(figure.condition)
     if figure.scope != NOW:
-        rows = rows.filter(_window_q("created_at" if figure.scope == CREATED else "resolved_at", window))
+        rows = rows.filter(within("created_at" if figure.scope == CREATED else "resolved_at", window))
     if figure.sla is not None:
         rows = rows.filter(sla=figure.sla)
     if figure.sla == SlaState.AT_RISK:
