@@ -159,6 +159,13 @@ class PerStaff:
         return f"({' OR '.join(conditions) or 'FALSE'})", params
 
 
+def _raw_staff(staff: PerStaff | None, source: str) -> tuple[str, str, list]:
+    """A raw SELECT's staff column, condition and its params (NULL, TRUE when not read per staff)."""
+    if staff is None:
+        return "NULL", "TRUE", []
+    return (staff_key_sql(source), *staff.raw_condition(source))
+
+
 def _per_staff(staff: StaffFilter | None) -> PerStaff | None:
     return None if staff is None else PerStaff(staff)
 
@@ -184,8 +191,8 @@ class _Statement:
     def __init__(self) -> None:
         self.selects: list[tuple[str, list]] = []
         self.numbers: dict[tuple, int] = {}
-        # SELECT number → staff member (None when not read per staff) → (keys, count, sums) rows.
-        self.rows: dict[int, dict[int | None, list[tuple[tuple[str | None, ...], int, tuple[Decimal, ...]]]]] = {}
+        # SELECT number → its (keys, count, sums) rows, every staff member's together.
+        self.rows: dict[int, list[tuple[tuple[str | None, ...], int, tuple[Decimal, ...]]]] = {}
 
     def _select(self, identity: tuple, sql: str, params: list) -> int:
         if identity not in self.numbers:
@@ -198,10 +205,7 @@ class _Statement:
         """The SELECT of the fact's raw rows in [start, end) (per staff member: `staff`), while `guard` holds, counted
         with `sign`."""
         condition, params = _range(fact.time, start, end)
-        staff_sql, staff_condition, staff_params = "NULL", "TRUE", []
-        if staff is not None:
-            staff_sql = staff_key_sql(fact.source)
-            staff_condition, staff_params = staff.raw_condition(fact.source)
+        staff_sql, staff_condition, staff_params = _raw_staff(staff, fact.source)
         return self._select(
             (fact.table, RAW, start, end, staff, guard[0], keyed, sign),
             f"{_keys(staff_sql, list(_others(fact).values()) if keyed else [])}, "
@@ -271,10 +275,7 @@ class _Statement:
         response_due = "(first_response_at IS NULL AND response_due_at <= %s)"
         breached = "(first_response_at IS NULL AND response_due_at < %s) OR (resolved_at IS NULL AND resolution_due_at < %s)"
         state = f"CASE WHEN {breached} THEN {SlaState.BREACHED:d} ELSE {SlaState.AT_RISK:d} END"
-        staff_sql, staff_condition, staff_params = "NULL", "TRUE", []
-        if staff is not None:
-            staff_sql = staff_key_sql(COMPLAINTS_TABLE)
-            staff_condition, staff_params = staff.raw_condition(COMPLAINTS_TABLE)
+        staff_sql, staff_condition, staff_params = _raw_staff(staff, COMPLAINTS_TABLE)
         arms = (
             (response_due, [until]),
             (f"resolved_at IS NULL AND resolution_due_at <= %s AND NOT coalesce({response_due}, false)", [until, until]),
@@ -295,10 +296,7 @@ class _Statement:
         Bounded by the complaints whose response is due at or after now (the due-times index), whatever the history.
         """
         condition, params = _range("resolved_at", window.start, window.end)
-        staff_sql, staff_condition, staff_params = "NULL", "TRUE", []
-        if staff is not None:
-            staff_sql = staff_key_sql(COMPLAINTS_TABLE)
-            staff_condition, staff_params = staff.raw_condition(COMPLAINTS_TABLE)
+        staff_sql, staff_condition, staff_params = _raw_staff(staff, COMPLAINTS_TABLE)
         return self._select(
             ("pending_ok", window, now, staff),
             f"{_keys(staff_sql, [])}, {_values('1', [])} FROM {COMPLAINTS_TABLE} "
@@ -324,9 +322,9 @@ class _Statement:
         sql, params = self._union()
         with connections[using].cursor() as cursor:
             cursor.execute(sql, params)
-            for p, staff, *rest in cursor.fetchall():
+            for p, _, *rest in cursor.fetchall():
                 keys_found, n, x = tuple(rest[:KEYS]), rest[KEYS], tuple(rest[KEYS + 1:])
-                self.rows.setdefault(p, {}).setdefault(staff, []).append((keys_found, int(n), x))
+                self.rows.setdefault(p, []).append((keys_found, int(n), x))
 
     def per_staff(self, columns: dict[str, tuple[str, list]], *, using: str) -> dict[int, dict[str, Decimal]]:
         """Staff member → the `columns` (name → an aggregate over the union's rows, its params), summed in SQL."""
@@ -337,28 +335,19 @@ class _Statement:
             cursor.execute(f"SELECT s, {outer} FROM ({sql}) AS u GROUP BY s", [*outer_params, *params])
             return {row[0]: dict(zip(columns, row[1:], strict=True)) for row in cursor.fetchall()}
 
-    def rows_of(
-        self, numbers: list[int], staff: int | None = None
-    ) -> Iterator[tuple[tuple[str | None, ...], int, tuple[Decimal, ...]]]:
-        """The (keys, count, sums) rows of the SELECTs `numbers`: every staff member's, or one's (UNASSIGNED: none)."""
+    def rows_of(self, numbers: list[int]) -> Iterator[tuple[tuple[str | None, ...], int, tuple[Decimal, ...]]]:
+        """The (keys, count, sums) rows of the SELECTs `numbers`."""
         for number in set(numbers):
-            by_staff = self.rows.get(number, {})
-            if staff is None:
-                for rows in by_staff.values():
-                    yield from rows
-            else:
-                yield from by_staff.get(staff, ())
+            yield from self.rows.get(number, ())
 
-    def total(
-        self, numbers: list[int], *keys: str | None, staff: int | None = None
-    ) -> tuple[int, tuple[Decimal, ...] | None]:
+    def total(self, numbers: list[int], *keys: str | None) -> tuple[int, tuple[Decimal, ...] | None]:
         """(count, the fact's sums in order) over the SELECTs `numbers` for one key (None: every key; sums None: no row).
 
-        `keys` match k1, k2, ... in order; `staff` one staff member's rows (UNASSIGNED for unassigned work).
+        `keys` match k1, k2, ... in order.
         """
         count, summed = 0, None
         prefix = len(keys) if None not in keys else None
-        for found, n, x in self.rows_of(numbers, staff):
+        for found, n, x in self.rows_of(numbers):
             if prefix is not None:
                 if found[:prefix] != keys:
                     continue
@@ -555,14 +544,15 @@ def staff_workload(*, using: str, staff: StaffFilter | None = None) -> list[dict
     everyone = PerStaff(None if staff is None else StaffFilter(ids=staff.ids))
     bookings = statement.open_work(OPEN_BOOKINGS, everyone, keyed=False)
     complaints = statement.open_work(OPEN_COMPLAINTS, everyone, keyed=False)
-    statement.run(using=using)
+    found = statement.per_staff({"bookings": _summed("n", bookings), "complaints": _summed("n", complaints)},
+                                using=using)
     members = Staff.objects.using(using).filter(is_active=True).order_by("name", "pk")
     if staff is not None:
         members = members.filter(pk__in=sorted(staff.ids))
     workload = []
     for pk, name in members.values_list("pk", "name"):
-        open_bookings = statement.total(bookings, staff=pk)[0]
-        open_complaints = statement.total(complaints, staff=pk)[0]
+        counts = found.get(pk, {})
+        open_bookings, open_complaints = int(counts.get("bookings", 0)), int(counts.get("complaints", 0))
         workload.append({"staff_id": pk, "name": name, "bookings": open_bookings, "complaints": open_complaints,
                          "total": open_bookings + open_complaints})
     return sorted(workload, key=lambda row: -row["total"])
